@@ -27,7 +27,7 @@ migrate: install
 	$(BIN)/python manage.py migrate --noinput
 
 demo: migrate
-	$(BIN)/python manage.py setup_learnloop
+	$(BIN)/python manage.py seed_demo_people
 
 run: demo
 	@echo "Serving on http://$(HOST):$(PORT)/ with the task scheduler beside it (Ctrl-C stops both)."
