@@ -27,6 +27,8 @@ migrate: install
 	$(BIN)/python manage.py migrate --noinput
 
 demo: migrate
+	$(BIN)/python manage.py sync_content
+	$(BIN)/python manage.py setup_schedules
 	$(BIN)/python manage.py seed_demo_people
 
 run: demo

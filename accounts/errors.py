@@ -9,10 +9,12 @@ class DomainError(Exception):
     status = 400
     code = "invalid"
 
-    def __init__(self, message, *, code=None, fields=None, status=None):
+    def __init__(self, message, *, code=None, fields=None, status=None, extra=None):
         super().__init__(message)
         self.message = message
         self.fields = fields or {}
+        # Extra keys for the error body, e.g. the current state that a stale update lost to.
+        self.extra = extra or {}
         if code is not None:
             self.code = code
         if status is not None:

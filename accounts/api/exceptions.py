@@ -1,20 +1,49 @@
-"""One error format for every API failure: `{"error": {"code", "message", "fields"}}`."""
+"""One error format for every API failure: `{"error": {"code", "message", "fields"}}`.
+
+`api_exception_handler` renders it for DomainErrors and every DRF exception (validation, auth,
+404, 405, 415, parse errors, throttling); `config.views.handler404` and friends do the same for
+URLs no view matched. `error_responses` documents it in the OpenAPI schema.
+"""
 
 import logging
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404
+from drf_spectacular.utils import OpenApiResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
 from accounts.errors import DomainError
 
+from .serializers import ErrorEnvelopeSerializer
+
 logger = logging.getLogger(__name__)
 
 
-def error_body(code, message, fields=None):
-    return {"error": {"code": code, "message": message, "fields": fields or {}}}
+def error_body(code, message, fields=None, **extra):
+    return {"error": {"code": code, "message": message, "fields": fields or {}, **extra}}
+
+
+ERROR_DESCRIPTIONS = {
+    400: "Invalid input or malformed body; `fields` says what to fix.",
+    401: "Not signed in, or the token is invalid (see `WWW-Authenticate`).",
+    403: "Signed in, but not allowed to do this.",
+    404: "No such object, or not one you may see.",
+    405: "Method not allowed on this URL.",
+    409: "Conflicts with the current state.",
+    410: "Existed, but can no longer be used.",
+    429: "Too many requests or sign-in attempts; see `Retry-After` when present.",
+}
+
+
+def error_responses(*statuses):
+    """`extend_schema(responses=...)` entries documenting the error envelope for `statuses`.
+
+    401 and 429 are always included: any authenticated endpoint can answer them.
+    """
+    wanted = sorted({*statuses, 401, 429})
+    return {code: OpenApiResponse(ErrorEnvelopeSerializer, description=ERROR_DESCRIPTIONS[code]) for code in wanted}
 
 
 def _flatten(detail):
@@ -39,7 +68,7 @@ def _first_message(detail):
 
 def api_exception_handler(exc, context):
     if isinstance(exc, DomainError):
-        return Response(error_body(exc.code, exc.message, exc.fields), status=exc.status)
+        return Response(error_body(exc.code, exc.message, exc.fields, **exc.extra), status=exc.status)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):

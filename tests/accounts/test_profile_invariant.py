@@ -9,7 +9,9 @@ from tests.conftest import PASSWORD
 
 
 def test_signup_service_creates_exactly_one_own_profile(db):
-    user = services.user_register(email="Ada@Example.com", password=PASSWORD, display_name="Ada", time_zone="Asia/Tokyo")
+    user = services.user_register(
+        email="Ada@Example.com", password=PASSWORD, display_name="Ada", time_zone="Asia/Tokyo"
+    )
     assert user.email == "ada@example.com"
     assert Profile.objects.filter(user=user).count() == 1
     assert user.profile.time_zone == "Asia/Tokyo"

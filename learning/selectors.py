@@ -1,0 +1,109 @@
+"""Reads that join, annotate or aggregate. Each returns plain values or querysets with a fixed
+number of queries whatever the learner's history."""
+
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+
+from django.db.models import Count, Prefetch, Q, Sum
+
+from .models import Module, Problem, ProblemProgress, ProgressStatus, Submission
+
+
+@dataclass(frozen=True)
+class ModuleState:
+    module: Module
+    total: int
+    completed: int
+    is_unlocked: bool
+    missing_prerequisites: tuple  # titles of prerequisite modules not yet complete
+
+    @property
+    def is_complete(self):
+        return self.total > 0 and self.completed >= self.total
+
+    @property
+    def percent(self):
+        return round(100 * self.completed / self.total) if self.total else 0
+
+
+def module_states_for(profile, *, module_ids=None):
+    """Lock state and progress of every published module for `profile`, in display order.
+
+    A module is complete when every published problem in it is completed; it is unlocked when
+    all of its published prerequisites are complete. Three queries.
+    """
+    completed_filter = Q(problems__is_published=True, problems__progress__status=ProgressStatus.COMPLETED)
+    completed_filter &= Q(problems__progress__profile=profile) if profile is not None else Q(pk__in=[])
+    modules = list(
+        Module.objects.filter(is_published=True)
+        .annotate(
+            published_total=Count("problems", filter=Q(problems__is_published=True), distinct=True),
+            completed_total=Count("problems__progress", filter=completed_filter, distinct=True),
+        )
+        .prefetch_related(
+            Prefetch("prerequisites", queryset=Module.objects.filter(is_published=True).only("pk", "title"))
+        )
+        .order_by("display_order", "slug")
+    )
+    complete = {m.pk for m in modules if m.published_total and m.completed_total >= m.published_total}
+    states = []
+    for module in modules:
+        missing = tuple(p.title for p in module.prerequisites.all() if p.pk not in complete)
+        states.append(
+            ModuleState(
+                module=module,
+                total=module.published_total,
+                completed=module.completed_total,
+                is_unlocked=not missing,
+                missing_prerequisites=missing,
+            )
+        )
+    if module_ids is not None:
+        states = [s for s in states if s.module.pk in module_ids]
+    return states
+
+
+def unlocked_module_ids(profile):
+    return {state.module.pk for state in module_states_for(profile) if state.is_unlocked}
+
+
+def problems_with_progress(*, module, profile):
+    """Published problems of `module` in order, each with `.my_progress` (or None). Two queries."""
+    problems = list(module.problems.filter(is_published=True).order_by("display_order", "slug"))
+    progress = {}
+    if profile is not None:
+        progress = {
+            p.problem_id: p
+            for p in ProblemProgress.objects.filter(profile=profile, problem__in=[x.pk for x in problems])
+        }
+    for problem in problems:
+        problem.my_progress = progress.get(problem.pk)
+    return problems
+
+
+def local_day_bounds(profile, day):
+    """The UTC instants where `day` starts and ends in the learner's time zone."""
+    start = datetime.combine(day, time.min, tzinfo=profile.zone)
+    return start, start + timedelta(days=1)
+
+
+def points_on(profile, day):
+    """Points the learner earned on their local `day` (from the submissions, never cached)."""
+    start, end = local_day_bounds(profile, day)
+    total = Submission.objects.filter(profile=profile, created_at__gte=start, created_at__lt=end).aggregate(
+        total=Sum("points_awarded")
+    )["total"]
+    return total or 0
+
+
+def has_solved(profile, problem):
+    if profile is None:
+        return False
+    return ProblemProgress.objects.filter(profile=profile, problem=problem, status=ProgressStatus.COMPLETED).exists()
+
+
+def problem_get_published(slug):
+    """The published problem `slug` in a published module, with its module, or None."""
+    return (
+        Problem.objects.select_related("module").filter(slug=slug, is_published=True, module__is_published=True).first()
+    )

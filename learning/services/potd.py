@@ -1,0 +1,96 @@
+"""Choosing the problem of the day.
+
+Dates are learners' local dates. At any instant the calendar shows up to three different
+dates around the world (UTC−12 to UTC+14), so the scheduled task makes sure every date that is
+"today" somewhere, and tomorrow after it, has its problem.
+"""
+
+import random
+from datetime import timedelta
+
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Exists, OuterRef
+from django.utils import timezone
+
+from ..models import Module, Problem, ProblemOfTheDay
+
+RECENT_DAYS = 30
+EARLIEST_OFFSET = timedelta(hours=-12)
+LATEST_OFFSET = timedelta(hours=14)
+
+
+def _candidates(day):
+    """Published problems in published modules with no prerequisites, not featured within the
+    last RECENT_DAYS days before `day`."""
+    has_prerequisites = Module.prerequisites.through.objects.filter(from_module=OuterRef("module"))
+    recent = ProblemOfTheDay.objects.filter(
+        problem=OuterRef("pk"),
+        featured_on__gte=day - timedelta(days=RECENT_DAYS),
+        featured_on__lt=day + timedelta(days=RECENT_DAYS),
+    ).exclude(featured_on=day)
+    return (
+        Problem.objects.filter(is_published=True, module__is_published=True)
+        .exclude(Exists(has_prerequisites))
+        .exclude(Exists(recent))
+        .order_by("pk")
+    )
+
+
+def _pick(day):
+    candidates = list(_candidates(day).values_list("pk", "module_id"))
+    if not candidates:
+        # Small catalogues run out of fresh problems; repeating beats an empty day.
+        candidates = list(
+            Problem.objects.filter(is_published=True, module__is_published=True)
+            .exclude(Exists(Module.prerequisites.through.objects.filter(from_module=OuterRef("module"))))
+            .order_by("pk")
+            .values_list("pk", "module_id")
+        )
+    if not candidates:
+        return None
+    # Vary modules: prefer the module featured least over the last RECENT_DAYS days.
+    usage = dict(
+        ProblemOfTheDay.objects.filter(featured_on__gte=day - timedelta(days=RECENT_DAYS), featured_on__lt=day)
+        .values_list("problem__module_id")
+        .annotate(n=Count("pk"))
+    )
+    yesterday = (
+        ProblemOfTheDay.objects.filter(featured_on=day - timedelta(days=1))
+        .values_list("problem__module_id", flat=True)
+        .first()
+    )
+    least = min(usage.get(module_id, 0) + (module_id == yesterday) for _pk, module_id in candidates)
+    pool = [pk for pk, module_id in candidates if usage.get(module_id, 0) + (module_id == yesterday) == least]
+    # Seeded by the date so a re-run of the task on the same day makes the same choice.
+    return random.Random(day.toordinal()).choice(pool)
+
+
+def potd_for_date(day):
+    """The problem of the day for `day`, choosing it now if nobody has yet. Concurrent first
+    requests agree: the unique date makes the second insert fail, and it reads the first."""
+    existing = ProblemOfTheDay.objects.select_related("problem", "problem__module").filter(featured_on=day).first()
+    if existing is not None:
+        return existing
+    problem_id = _pick(day)
+    if problem_id is None:
+        return None
+    try:
+        with transaction.atomic():
+            ProblemOfTheDay.objects.create(featured_on=day, problem_id=problem_id)
+    except IntegrityError:
+        pass
+    return ProblemOfTheDay.objects.select_related("problem", "problem__module").get(featured_on=day)
+
+
+def potd_for_profile(profile, now=None):
+    return potd_for_date(profile.local_today(now))
+
+
+def potd_ensure_upcoming(now=None):
+    """Choose the problem for every date that is today somewhere on Earth, and the day after.
+    Idempotent; returns the ProblemOfTheDay rows."""
+    now = now or timezone.now()
+    first = (now + EARLIEST_OFFSET).date()
+    last = (now + LATEST_OFFSET).date() + timedelta(days=1)
+    days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
+    return [potd for potd in (potd_for_date(day) for day in days) if potd is not None]

@@ -1,0 +1,269 @@
+"""Opening a problem and answering it: the submit path.
+
+One submission is one transaction: the submission row, the progress row, a problem-of-the-day
+completion and a practice-session item commit together or not at all.
+"""
+
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts.errors import Conflict, DomainError, InvalidInput, NotFound
+
+from .. import judges
+from ..models import (
+    PracticeSession,
+    PracticeSessionItem,
+    Problem,
+    ProblemOfTheDay,
+    ProblemOfTheDayCompletion,
+    ProblemProgress,
+    ProgressStatus,
+    Submission,
+)
+from ..selectors import module_states_for
+from .session_results import practice_session_close
+
+MAX_IDEMPOTENCY_KEY_LENGTH = 80
+
+
+class ModuleLocked(DomainError):
+    status = 403
+    code = "module_locked"
+
+
+@dataclass(frozen=True)
+class SubmissionResult:
+    submission: Submission
+    progress: ProblemProgress
+    is_replay: bool = False
+    potd_completed: bool = False
+
+    @property
+    def is_first_solve(self):
+        return self.submission.is_first_solve
+
+
+def problem_points(problem, seconds_taken):
+    """Base points plus a time bonus that falls linearly to 0 over the problem's window."""
+    remaining = max(0.0, 1.0 - seconds_taken / problem.time_bonus_window_seconds)
+    return problem.base_points + round(problem.time_bonus_points * remaining)
+
+
+def check_problem_answerable(*, profile, problem):
+    """Raise NotFound for unpublished content and ModuleLocked when prerequisites are missing."""
+    if not problem.is_published or not problem.module.is_published:
+        raise NotFound("This problem is not available.", code="problem_unavailable")
+    states = module_states_for(profile, module_ids={problem.module_id})
+    if not states or not states[0].is_unlocked:
+        missing = ", ".join(states[0].missing_prerequisites) if states else ""
+        raise ModuleLocked(
+            f"“{problem.module.title}” is locked. Complete {missing} first." if missing else "This module is locked."
+        )
+
+
+def problem_open(*, profile, problem, now=None):
+    """Start the learner's clock on `problem` (only the first opening counts) and return the
+    progress row. Reopening never restarts the clock, so reloading cannot farm the time bonus."""
+    check_problem_answerable(profile=profile, problem=problem)
+    now = now or timezone.now()
+    with transaction.atomic():
+        progress, created = ProblemProgress.objects.get_or_create(
+            profile=profile, problem=problem, defaults={"opened_at": now}
+        )
+        if not created and progress.opened_at is None:
+            ProblemProgress.objects.filter(pk=progress.pk, opened_at__isnull=True).update(opened_at=now)
+            progress.refresh_from_db()
+    return progress
+
+
+def _clean_answer(problem, answer):
+    try:
+        return problem.judge.clean_answer(problem.judge_config, answer)
+    except judges.AnswerError as error:
+        raise InvalidInput(str(error), code=f"answer_{error.code}", fields={"answer": [str(error)]}) from None
+
+
+def _check_idempotency_key(key):
+    if key is None:
+        return None
+    key = str(key).strip()
+    if not key or len(key) > MAX_IDEMPOTENCY_KEY_LENGTH or not key.isprintable():
+        raise InvalidInput(
+            f"Idempotency-Key must be 1–{MAX_IDEMPOTENCY_KEY_LENGTH} printable characters.",
+            code="invalid_idempotency_key",
+        )
+    return key
+
+
+def _replay(*, profile, problem, key, cleaned_answer):
+    """The first outcome for a retried request, or None when the key is new."""
+    existing = Submission.objects.filter(profile=profile, idempotency_key=key).select_related("problem").first()
+    if existing is None:
+        return None
+    if existing.problem_id != problem.pk or existing.answer != cleaned_answer:
+        raise DomainError(
+            "This Idempotency-Key was already used for a different answer. Use a new key for a new answer.",
+            code="idempotency_key_reused",
+            status=422,
+        )
+    progress = ProblemProgress.objects.get(profile=profile, problem=problem)
+    return SubmissionResult(submission=existing, progress=progress, is_replay=True)
+
+
+def progress_state(progress):
+    """The public state of a progress row, sent with a stale-version conflict."""
+    return {
+        "status": progress.status,
+        "attempts": progress.attempts,
+        "points_earned": progress.points_earned,
+        "completed_at": progress.completed_at.isoformat() if progress.completed_at else None,
+        "version": progress.version,
+    }
+
+
+def submission_create(
+    *,
+    profile,
+    problem,
+    answer,
+    idempotency_key=None,
+    expected_version=None,
+    practice_session=None,
+    now=None,
+):
+    """Judge `answer` for `profile` on `problem` and record everything it changes.
+
+    Guarantees: the first correct answer earns base points plus the time bonus, exactly once
+    per learner and problem even under concurrent submissions (the progress row is locked, and
+    a partial unique index backs it up); later answers are kept with 0 points; a retried
+    request with the same Idempotency-Key returns the first outcome and records nothing new.
+    Raises InvalidInput (malformed answer), NotFound (unpublished), ModuleLocked, Conflict
+    (stale `expected_version`, carrying the current state) or 422 (key reused).
+    """
+    cleaned = _clean_answer(problem, answer)
+    key = _check_idempotency_key(idempotency_key)
+    if key is not None:
+        replay = _replay(profile=profile, problem=problem, key=key, cleaned_answer=cleaned)
+        if replay is not None:
+            return replay
+    check_problem_answerable(profile=profile, problem=problem)
+    try:
+        with transaction.atomic(durable=True):
+            return _record(
+                profile=profile,
+                problem=problem,
+                cleaned=cleaned,
+                key=key,
+                expected_version=expected_version,
+                practice_session=practice_session,
+                now=now or timezone.now(),
+            )
+    except IntegrityError:
+        # Two requests with one key raced; the loser returns the winner's outcome.
+        if key is not None:
+            replay = _replay(profile=profile, problem=problem, key=key, cleaned_answer=cleaned)
+            if replay is not None:
+                return replay
+        raise
+
+
+def _record(*, profile, problem, cleaned, key, expected_version, practice_session, now):
+    # Lock the learner's progress on this problem first: every concurrent answer for the same
+    # learner and problem queues here, so "is this the first solve?" is decided once.
+    progress, _ = (
+        ProblemProgress.objects.select_for_update(of=("self",))
+        .select_related("best_submission")
+        .get_or_create(profile=profile, problem=problem, defaults={"opened_at": now})
+    )
+    if expected_version is not None and int(expected_version) != progress.version:
+        raise Conflict(
+            "Your copy of this progress is out of date; here is the current state.",
+            code="stale_version",
+            extra={"current": progress_state(progress)},
+        )
+    judge = problem.judge
+    verdict = judge.grade(problem.judge_config, cleaned)
+    started_at = progress.opened_at or now
+    seconds_taken = max(0, int((now - started_at).total_seconds()))
+    first_solve = verdict.correct and progress.status != ProgressStatus.COMPLETED
+    points = problem_points(problem, seconds_taken) if first_solve else 0
+
+    item = _open_session_item(practice_session, problem) if practice_session is not None else None
+    submission = Submission.objects.create(
+        profile=profile,
+        problem=problem,
+        answer=cleaned,
+        is_correct=verdict.correct,
+        score=verdict.score,
+        feedback=verdict.feedback,
+        judge_name=judge.kind,
+        judge_version=judge.version,
+        seconds_taken=seconds_taken,
+        points_awarded=points,
+        is_first_solve=first_solve,
+        practice_session=practice_session,
+        idempotency_key=key,
+    )
+
+    progress.attempts += 1
+    progress.first_attempt_at = progress.first_attempt_at or now
+    if progress.status != ProgressStatus.COMPLETED:
+        progress.time_spent_seconds = seconds_taken
+        if first_solve:
+            progress.status = ProgressStatus.COMPLETED
+            progress.completed_at = now
+        else:
+            progress.status = ProgressStatus.IN_PROGRESS
+    best = progress.best_submission
+    if best is None or (verdict.score, verdict.correct) > (best.score, best.is_correct):
+        progress.best_submission = submission
+    progress.points_earned += points
+    progress.version += 1
+    progress.save()
+
+    if item is not None:
+        item.submission = submission
+        item.is_correct = verdict.correct
+        item.points = points
+        item.seconds = seconds_taken
+        item.save(update_fields=["submission", "is_correct", "points", "seconds"])
+        if not practice_session.items.filter(submission__isnull=True).exists():
+            practice_session_close(session=practice_session, now=now)
+
+    potd_completed = verdict.correct and _complete_problem_of_the_day(profile, problem, submission, now)
+    return SubmissionResult(submission=submission, progress=progress, potd_completed=potd_completed)
+
+
+def _open_session_item(session, problem):
+    """The unanswered item for `problem` in the learner's active session, or an error."""
+    if session.status != PracticeSession.Status.ACTIVE or session.expires_at <= timezone.now():
+        raise Conflict("This practice session has ended.", code="session_ended")
+    item = PracticeSessionItem.objects.filter(session=session, problem=problem).first()
+    if item is None:
+        raise InvalidInput("That problem is not part of this practice session.", code="not_in_session")
+    if item.submission_id is not None:
+        raise Conflict("You already answered this question in this session.", code="already_answered")
+    return item
+
+
+def _complete_problem_of_the_day(profile, problem, submission, now):
+    """Record the day's completion if `problem` is the learner's problem of the day today."""
+    today = profile.local_today(now)
+    potd = ProblemOfTheDay.objects.filter(featured_on=today, problem=problem).first()
+    if potd is None:
+        return False
+    try:
+        with transaction.atomic():
+            ProblemOfTheDayCompletion.objects.create(profile=profile, problem_of_the_day=potd, submission=submission)
+    except IntegrityError:
+        return False  # already completed today; the first completion stands
+    return True
+
+
+def problem_get_for_slug(slug):
+    problem = Problem.objects.select_related("module").filter(slug=slug).first()
+    if problem is None or not problem.is_published or not problem.module.is_published:
+        raise NotFound(f"There is no problem “{slug}”.", code="unknown_problem")
+    return problem
