@@ -1,3 +1,5 @@
+from django.db.models import Case, Value, When
+
 from . import permissions
 
 
@@ -8,6 +10,7 @@ def active_profile(request):
         return {}
 
     def switchable():
-        return list(permissions.profiles_actable_by(user).order_by("-user", "display_name"))
+        own_first = Case(When(user=user, then=Value(0)), default=Value(1))
+        return list(permissions.profiles_actable_by(user).order_by(own_first, "display_name", "pk"))
 
     return {"active_profile": request.profile, "switchable_profiles": switchable}

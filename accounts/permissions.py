@@ -17,7 +17,7 @@ list can never show what a detail page would refuse. `get_profile_for` answers "
 exactly like "does not exist" (404) unless the user may at least view it.
 """
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Case, Exists, OuterRef, Q, Value, When
 
 from .errors import NotFound, PermissionDenied
 from .models import LinkRole, Profile, ProfileLink
@@ -86,7 +86,8 @@ def profiles_visible_to(user):
     if not _is_person(user):
         return Profile.objects.none()
     linked = ProfileLink.objects.filter(user=user, profile=OuterRef("pk"))
-    return Profile.objects.filter(Q(user=user) | Q(Exists(linked))).order_by("-user", "display_name", "pk")
+    own_first = Case(When(user=user, then=Value(0)), default=Value(1))
+    return Profile.objects.filter(Q(user=user) | Q(Exists(linked))).order_by(own_first, "display_name", "pk")
 
 
 def profiles_actable_by(user):

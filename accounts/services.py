@@ -9,13 +9,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.contrib.auth import password_validation
+from django.contrib.auth import authenticate, password_validation
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from rest_framework.authtoken.models import Token
 
 from . import permissions
 from .errors import Conflict, Gone, InvalidInput, NotFound, PermissionDenied
+from .lockout import LockedOut
 from .models import GraduationInvite, LinkCode, LinkRole, Profile, ProfileLink, User, validate_timezone
 
 # Unambiguous characters only: link codes are read aloud and typed by children.
@@ -247,6 +249,13 @@ def link_code_accept(*, user, code, profile=None):
     return link
 
 
+def link_is_permanent(link):
+    """True for the creating guardian's link to a still-managed profile, which `link_remove`
+    refuses (the child would be left with nobody); pages hide its remove button."""
+    profile = link.profile
+    return profile.is_managed and link.origin == ProfileLink.Origin.CREATED and link.user_id == profile.created_by_id
+
+
 def link_remove(*, actor, link):
     """End a link; access ends with the commit. Either side of the link may do it.
 
@@ -255,8 +264,7 @@ def link_remove(*, actor, link):
     """
     if not permissions.can_remove_link(actor, link):
         raise PermissionDenied("You may not remove this link.")
-    profile = link.profile
-    if profile.is_managed and link.origin == ProfileLink.Origin.CREATED and link.user_id == profile.created_by_id:
+    if link_is_permanent(link):
         raise Conflict(
             "The guardian who created this profile cannot be removed. Delete the profile instead.",
             code="guardian_link",
@@ -280,7 +288,8 @@ def profile_access_list(*, profile):
         entries.append(
             AccessEntry(user=profile.user, kind="Owner (own login)", since=profile.user.date_joined, link=None)
         )
-    for link in profile.links.select_related("user").order_by("created_at"):
+    # user__profile: callers show each holder's display name; one query, not one per link.
+    for link in profile.links.select_related("user__profile").order_by("created_at"):
         kind = link.get_role_display()
         if link.origin == ProfileLink.Origin.CREATED:
             kind += " · created this profile"
@@ -342,6 +351,34 @@ def graduation_accept(*, token, email, password):
             code="email_taken",
             fields={"email": ["An account with this email address already exists."]},
         ) from None
+
+
+def api_token_obtain(*, request, email, password):
+    """Check an email and password and return the user's API token (the same one on every call).
+
+    `request` is the Django HttpRequest; the authentication backend applies the per-account
+    lockout and marks the request when the account is locked. Raises LockedOut (429) for a
+    locked account and InvalidInput (code "invalid_credentials") for anything else that fails,
+    without saying whether the email exists.
+    """
+    user = authenticate(request, email=(email or "").strip(), password=password)
+    if user is None:
+        if getattr(request, "login_locked_out", False):
+            minutes = max(1, settings.LOGIN_LOCKOUT_SECONDS // 60)
+            raise LockedOut(
+                f"Too many failed sign-in attempts for this account. Try again in {minutes} minutes "
+                "or reset your password."
+            )
+        raise InvalidInput("That email and password do not match an account.", code="invalid_credentials")
+    with transaction.atomic(durable=True):
+        token, _ = Token.objects.get_or_create(user=user)
+    return token
+
+
+def api_token_revoke(*, user):
+    """Delete `user`'s API token, signing out every client that uses it. Idempotent."""
+    with transaction.atomic(durable=True):
+        Token.objects.filter(user=user).delete()
 
 
 def get_own_profile(user):

@@ -6,9 +6,11 @@ from . import views
 
 urlpatterns = [
     path("", include("accounts.urls")),
+    path("learn/", include("learning.urls")),
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("accounts.api.urls")),
+    path("api/v1/", include("learning.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves Swagger UI's start-up script as a file, so the docs page runs under
     # a CSP with no inline script; the assets come from drf-spectacular-sidecar, not a CDN.

@@ -17,6 +17,7 @@ from .models import (
     ProblemProgress,
     Submission,
 )
+from .services.potd import potd_forget
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -191,6 +192,13 @@ class ProblemOfTheDayAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         obj.source = ProblemOfTheDay.Source.STAFF
         super().save_model(request, obj, form, change)
+        potd_forget(obj.featured_on)
+        if change and "featured_on" in form.changed_data:
+            potd_forget(form.initial["featured_on"])
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        potd_forget(obj.featured_on)
 
 
 @admin.register(ProblemOfTheDayCompletion)

@@ -30,7 +30,7 @@ def module_states_for(profile, *, module_ids=None):
     """Lock state and progress of every published module for `profile`, in display order.
 
     A module is complete when every published problem in it is completed; it is unlocked when
-    all of its published prerequisites are complete. Three queries.
+    all of its published prerequisites are complete. Two queries.
     """
     completed_filter = Q(problems__is_published=True, problems__progress__status=ProgressStatus.COMPLETED)
     completed_filter &= Q(problems__progress__profile=profile) if profile is not None else Q(pk__in=[])
@@ -61,6 +61,22 @@ def module_states_for(profile, *, module_ids=None):
     if module_ids is not None:
         states = [s for s in states if s.module.pk in module_ids]
     return states
+
+
+def missing_prerequisites(profile, module):
+    """Titles of `module`'s published prerequisites that `profile` has not completed. One query;
+    the submit path's lock check."""
+    done = Q(problems__progress__profile=profile, problems__progress__status=ProgressStatus.COMPLETED)
+    rows = (
+        Module.objects.filter(unlocks=module, is_published=True)
+        .annotate(
+            published_total=Count("problems", filter=Q(problems__is_published=True), distinct=True),
+            completed_total=Count("problems__progress", filter=done & Q(problems__is_published=True), distinct=True),
+        )
+        .order_by("display_order")
+        .values_list("title", "published_total", "completed_total")
+    )
+    return tuple(title for title, total, completed in rows if not total or completed < total)
 
 
 def unlocked_module_ids(profile):

@@ -2,12 +2,21 @@
 (`user_register`) so the one-profile invariant holds in every test, as in production."""
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 
 from accounts import services
 from accounts.models import LinkRole
 
 PASSWORD = "correct-horse-battery-staple"
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    """Each test starts with an empty cache (badges, problem of the day, login failures)."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 def pytest_collection_modifyitems(config, items):

@@ -8,6 +8,7 @@ dates around the world (UTC−12 to UTC+14), so the scheduled task makes sure ev
 import random
 from datetime import timedelta
 
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Exists, OuterRef
 from django.utils import timezone
@@ -65,6 +66,25 @@ def _pick(day):
     return random.Random(day.toordinal()).choice(pool)
 
 
+def _cache_key(day):
+    return f"learning:potd:{day.isoformat()}"
+
+
+def potd_ids_for_date(day):
+    """(ProblemOfTheDay id, problem id) for `day`, or None; cached because every correct answer
+    asks. Whoever sets a day (this module, the admin) forgets the cached value."""
+    cached = cache.get(_cache_key(day))
+    if cached is None:
+        row = ProblemOfTheDay.objects.filter(featured_on=day).values_list("pk", "problem_id").first()
+        cached = tuple(row) if row else ()
+        cache.set(_cache_key(day), cached, timeout=300)
+    return cached or None
+
+
+def potd_forget(day):
+    cache.delete(_cache_key(day))
+
+
 def potd_for_date(day):
     """The problem of the day for `day`, choosing it now if nobody has yet. Concurrent first
     requests agree: the unique date makes the second insert fail, and it reads the first."""
@@ -79,6 +99,7 @@ def potd_for_date(day):
             ProblemOfTheDay.objects.create(featured_on=day, problem_id=problem_id)
     except IntegrityError:
         pass
+    potd_forget(day)
     return ProblemOfTheDay.objects.select_related("problem", "problem__module").get(featured_on=day)
 
 

@@ -109,7 +109,22 @@ def practice_session_next_item(session):
 
 
 def practice_session_answer(*, profile, session, answer, idempotency_key=None):
-    """Answer the session's current question. Returns the SubmissionResult."""
+    """Answer the session's current question. Returns the SubmissionResult.
+
+    A retry with an Idempotency-Key already used in this session replays the first outcome,
+    even though the session has since moved on to the next question (or closed)."""
+    if idempotency_key is not None:
+        previous = (
+            Submission.objects.filter(
+                profile=profile, practice_session=session, idempotency_key=str(idempotency_key).strip()
+            )
+            .select_related("problem", "problem__module")
+            .first()
+        )
+        if previous is not None:
+            return submission_create(
+                profile=profile, problem=previous.problem, answer=answer, idempotency_key=idempotency_key
+            )
     if session.status != PracticeSession.Status.ACTIVE:
         raise Conflict("This practice session has ended.", code="session_ended")
     item = practice_session_next_item(session)

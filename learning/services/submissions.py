@@ -10,22 +10,27 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.errors import Conflict, DomainError, InvalidInput, NotFound
+from gamification.models import XpReason
+from gamification.services import ActivityEvent, ActivityOutcome, XpAward, activity_record
 
 from .. import judges
 from ..models import (
+    Goal,
     PracticeSession,
     PracticeSessionItem,
     Problem,
-    ProblemOfTheDay,
     ProblemOfTheDayCompletion,
     ProblemProgress,
     ProgressStatus,
     Submission,
 )
-from ..selectors import module_states_for
+from ..selectors import missing_prerequisites, points_on
+from .potd import potd_ids_for_date
 from .session_results import practice_session_close
 
 MAX_IDEMPOTENCY_KEY_LENGTH = 80
+PROBLEM_OF_THE_DAY_XP = 50
+DAILY_GOAL_XP = 25
 
 
 class ModuleLocked(DomainError):
@@ -39,6 +44,7 @@ class SubmissionResult:
     progress: ProblemProgress
     is_replay: bool = False
     potd_completed: bool = False
+    activity: ActivityOutcome | None = None
 
     @property
     def is_first_solve(self):
@@ -55,12 +61,9 @@ def check_problem_answerable(*, profile, problem):
     """Raise NotFound for unpublished content and ModuleLocked when prerequisites are missing."""
     if not problem.is_published or not problem.module.is_published:
         raise NotFound("This problem is not available.", code="problem_unavailable")
-    states = module_states_for(profile, module_ids={problem.module_id})
-    if not states or not states[0].is_unlocked:
-        missing = ", ".join(states[0].missing_prerequisites) if states else ""
-        raise ModuleLocked(
-            f"“{problem.module.title}” is locked. Complete {missing} first." if missing else "This module is locked."
-        )
+    missing = missing_prerequisites(profile, problem.module)
+    if missing:
+        raise ModuleLocked(f"“{problem.module.title}” is locked. Complete {', '.join(missing)} first.")
 
 
 def problem_open(*, profile, problem, now=None):
@@ -233,7 +236,31 @@ def _record(*, profile, problem, cleaned, key, expected_version, practice_sessio
             practice_session_close(session=practice_session, now=now)
 
     potd_completed = verdict.correct and _complete_problem_of_the_day(profile, problem, submission, now)
-    return SubmissionResult(submission=submission, progress=progress, potd_completed=potd_completed)
+    activity = activity_record(
+        event=ActivityEvent(
+            profile_id=profile.pk,
+            occurred_at=now,
+            local_date=profile.local_today(now),
+            awards=_xp_awards(profile, problem, points, potd_completed, now),
+        )
+    )
+    return SubmissionResult(submission=submission, progress=progress, potd_completed=potd_completed, activity=activity)
+
+
+def _xp_awards(profile, problem, points, potd_completed, now):
+    """What this answer earns in XP. Each award names its source, so the ledger can hold it
+    only once: a problem's first solve, a day's problem of the day, a day's goal."""
+    today = profile.local_today(now)
+    awards = []
+    if points:
+        awards.append(XpAward(points, XpReason.FIRST_SOLVE, f"first-solve:{problem.pk}"))
+    if potd_completed:
+        awards.append(XpAward(PROBLEM_OF_THE_DAY_XP, XpReason.PROBLEM_OF_THE_DAY, f"problem-of-the-day:{today}"))
+    if points:
+        goal = Goal.objects.filter(profile=profile, kind=Goal.Kind.DAILY_POINTS, is_active=True).first()
+        if goal is not None and points_on(profile, today) >= goal.target:
+            awards.append(XpAward(DAILY_GOAL_XP, XpReason.DAILY_GOAL, f"daily-goal:{today}"))
+    return tuple(awards)
 
 
 def _open_session_item(session, problem):
@@ -250,13 +277,14 @@ def _open_session_item(session, problem):
 
 def _complete_problem_of_the_day(profile, problem, submission, now):
     """Record the day's completion if `problem` is the learner's problem of the day today."""
-    today = profile.local_today(now)
-    potd = ProblemOfTheDay.objects.filter(featured_on=today, problem=problem).first()
-    if potd is None:
+    ids = potd_ids_for_date(profile.local_today(now))
+    if ids is None or ids[1] != problem.pk:
         return False
     try:
         with transaction.atomic():
-            ProblemOfTheDayCompletion.objects.create(profile=profile, problem_of_the_day=potd, submission=submission)
+            ProblemOfTheDayCompletion.objects.create(
+                profile=profile, problem_of_the_day_id=ids[0], submission=submission
+            )
     except IntegrityError:
         return False  # already completed today; the first completion stands
     return True

@@ -137,18 +137,18 @@ def _race(count, target):
     return outcomes
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_concurrent_accepts_of_one_code_link_exactly_one_learner():
     teacher = make_user("t@example.com")
     learners = [make_user(f"l{i}@example.com") for i in range(4)]
     code = services.link_code_create(user=teacher, role=LinkRole.TEACHER)
     outcomes = _race(4, lambda i: services.link_code_accept(user=learners[i], code=code.code))
-    assert sum(isinstance(o, ProfileLink) for o in outcomes) == 1
+    assert sum(isinstance(o, ProfileLink) for o in outcomes) == 1, outcomes
     assert all(isinstance(o, (ProfileLink, Gone)) for o in outcomes), outcomes
     assert ProfileLink.objects.filter(user=teacher).count() == 1
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_concurrent_signups_with_one_email_in_different_cases_make_one_user():
     emails = ["race@example.com", "RACE@example.com", "Race@Example.com"]
     outcomes = _race(3, lambda i: services.user_register(email=emails[i], password=PASSWORD))

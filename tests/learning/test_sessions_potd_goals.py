@@ -114,7 +114,7 @@ def test_solving_the_days_problem_on_that_local_date_records_a_completion(db, mo
     assert ProblemOfTheDayCompletion.objects.filter(profile=profile).count() == 1
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_concurrent_first_requests_choose_one_problem_of_the_day():
     module = ModuleFactory()
     for _ in range(5):

@@ -6,6 +6,7 @@ from django.db import connection
 from django.utils import timezone
 
 from accounts.errors import Conflict, DomainError, InvalidInput, NotFound
+from gamification.models import ProfileStats, XpEntry
 from learning.models import ProblemProgress, ProgressStatus, Submission
 from learning.services.submissions import ModuleLocked, problem_open, submission_create
 from tests.conftest import make_user
@@ -150,7 +151,7 @@ def _race(count, target):
     return outcomes
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_concurrent_correct_submissions_award_first_solve_points_exactly_once():
     profile = make_user("racer@example.com").profile
     problem = ProblemFactory()
@@ -161,9 +162,12 @@ def test_concurrent_correct_submissions_award_first_solve_points_exactly_once():
     assert sum(Submission.objects.filter(profile=profile).values_list("points_awarded", flat=True)) == 150
     progress = ProblemProgress.objects.get(profile=profile, problem=problem)
     assert progress.attempts == 8 and progress.points_earned == 150 and progress.version == 9
+    # The replaced design's trigger paid the same problem again on every correct submission.
+    assert XpEntry.objects.filter(profile=profile).count() == 1
+    assert ProfileStats.objects.get(profile=profile).total_xp == 150
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_concurrent_retries_with_one_idempotency_key_record_once():
     profile = make_user("retry@example.com").profile
     problem = ProblemFactory()

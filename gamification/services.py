@@ -1,0 +1,256 @@
+"""Crediting XP and keeping the cached stats and streak true, in the caller's transaction.
+
+Learning calls `activity_record` with a small `ActivityEvent` describing what happened; this
+app never imports learning.
+"""
+
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta
+
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models import Count, Q, Sum
+
+from .levels import level_for_xp
+from .models import MAX_STREAK_FREEZES, ActivityDay, Badge, ProfileStats, XpEntry, XpReason
+
+FREEZE_EVERY_DAYS = 7
+
+
+@dataclass(frozen=True)
+class XpAward:
+    amount: int
+    reason: str
+    source: str
+
+
+@dataclass(frozen=True)
+class ActivityEvent:
+    """What a learner just did. `local_date` is their own calendar date at `occurred_at`."""
+
+    profile_id: int
+    occurred_at: datetime
+    local_date: date
+    awards: tuple = ()
+
+
+@dataclass(frozen=True)
+class ActivityOutcome:
+    xp_gained: int
+    total_xp: int
+    level_before: int
+    level_after: int
+    badge_before: Badge | None
+    badge_after: Badge | None
+    current_streak: int
+    earned_freeze: bool
+    frozen_days: tuple = ()
+
+    @property
+    def levelled_up(self):
+        return self.level_after > self.level_before
+
+    @property
+    def new_badge(self):
+        return self.badge_after if self.badge_after and self.badge_after != self.badge_before else None
+
+
+@dataclass(frozen=True)
+class StreakState:
+    current: int = 0
+    longest: int = 0
+    last_active_on: date | None = None
+    freezes: int = 0
+    frozen_days: tuple = field(default=(), compare=False)
+
+
+def streak_advance(state, day):
+    """The streak after activity on local `day`, in constant time.
+
+    A day already counted (or earlier: a time-zone change never creates a day retroactively)
+    changes nothing. Missed days are covered by held freezes when there are enough, which
+    keeps the streak alive without lengthening it; otherwise the streak restarts at 1. Every
+    seventh day of a streak earns a freeze, up to MAX_STREAK_FREEZES held.
+    """
+    if state.last_active_on is not None and day <= state.last_active_on:
+        return replace(state, frozen_days=())
+    freezes, frozen = state.freezes, ()
+    if state.last_active_on is None:
+        current = 1
+    else:
+        missed = (day - state.last_active_on).days - 1
+        if missed == 0:
+            current = state.current + 1
+        elif missed <= freezes:
+            freezes -= missed
+            frozen = tuple(state.last_active_on + timedelta(days=n) for n in range(1, missed + 1))
+            current = state.current + 1
+        else:
+            current = 1
+    if current % FREEZE_EVERY_DAYS == 0 and freezes < MAX_STREAK_FREEZES:
+        freezes += 1
+    return StreakState(
+        current=current,
+        longest=max(state.longest, current),
+        last_active_on=day,
+        freezes=freezes,
+        frozen_days=frozen,
+    )
+
+
+def streak_as_of(stats, today):
+    """The streak to show on `today`: 0 once it has lapsed beyond what the held freezes cover.
+    Computed at read time, so no nightly job is needed."""
+    if stats is None or stats.last_active_on is None:
+        return 0
+    missed = (today - stats.last_active_on).days - 1
+    return stats.current_streak if missed <= stats.streak_freezes else 0
+
+
+def badge_for(badges, total_xp, problems_solved):
+    """The highest badge whose points and problems requirements are both met."""
+    reached = [b for b in badges if total_xp >= b.required_points and problems_solved >= b.required_problems]
+    return max(reached, key=lambda b: (b.required_points, b.required_problems), default=None)
+
+
+BADGES_CACHE_KEY = "gamification:badges"
+
+
+def badges_all():
+    """Every badge, cached: they change only in the admin, which forgets the cache (signals)."""
+    badges = cache.get(BADGES_CACHE_KEY)
+    if badges is None:
+        badges = list(Badge.objects.all())
+        cache.set(BADGES_CACHE_KEY, badges, timeout=600)
+    return badges
+
+
+def badges_forget(**kwargs):
+    cache.delete(BADGES_CACHE_KEY)
+
+
+def _locked_stats(profile_id):
+    """The learner's stats row, created if missing, locked for this transaction. Stats are
+    locked before anything else a learner action touches in this app, always in that order."""
+    stats, _ = ProfileStats.objects.select_for_update(of=("self",)).get_or_create(profile_id=profile_id)
+    return stats
+
+
+def activity_record(*, event):
+    """Credit `event`'s awards once each and advance the streak; returns an ActivityOutcome.
+
+    Precondition: the caller is inside the user action's transaction (so the awards commit
+    with the action or not at all). An award whose source was already credited is ignored;
+    the ledger's unique (profile, source) key backs that up.
+    """
+    assert transaction.get_connection().in_atomic_block, "activity_record needs the caller's transaction"
+    stats = _locked_stats(event.profile_id)
+    awards = {award.source: award for award in event.awards if award.amount > 0}
+    if awards:
+        already = XpEntry.objects.filter(profile_id=event.profile_id, source__in=list(awards))
+        credited = set(already.values_list("source", flat=True))
+        new = [award for source, award in awards.items() if source not in credited]
+    else:
+        new = []
+    if new:
+        XpEntry.objects.bulk_create(
+            XpEntry(
+                profile_id=event.profile_id,
+                amount=award.amount,
+                reason=award.reason,
+                source=award.source,
+                earned_on=event.local_date,
+                created_at=event.occurred_at,
+            )
+            for award in new
+        )
+    gained = sum(award.amount for award in new)
+    solved = sum(1 for award in new if award.reason == XpReason.FIRST_SOLVE)
+
+    before = StreakState(stats.current_streak, stats.longest_streak, stats.last_active_on, stats.streak_freezes)
+    after = streak_advance(before, event.local_date)
+    if after.last_active_on != before.last_active_on:
+        days = [ActivityDay(profile_id=event.profile_id, day=d, is_frozen=True) for d in after.frozen_days]
+        days.append(ActivityDay(profile_id=event.profile_id, day=after.last_active_on))
+        ActivityDay.objects.bulk_create(days, ignore_conflicts=True)
+
+    level_before, badge_before = stats.level, stats.badge
+    stats.total_xp += gained
+    stats.problems_solved += solved
+    stats.level = level_for_xp(stats.total_xp)
+    stats.current_streak, stats.longest_streak = after.current, after.longest
+    stats.last_active_on, stats.streak_freezes = after.last_active_on, after.freezes
+    if gained:
+        stats.xp_reached_at = event.occurred_at
+        stats.badge = badge_for(badges_all(), stats.total_xp, stats.problems_solved)
+    stats.save()
+    return ActivityOutcome(
+        xp_gained=gained,
+        total_xp=stats.total_xp,
+        level_before=level_before,
+        level_after=stats.level,
+        badge_before=badge_before,
+        badge_after=stats.badge,
+        current_streak=after.current,
+        earned_freeze=after.freezes > before.freezes,
+        frozen_days=after.frozen_days,
+    )
+
+
+@dataclass(frozen=True)
+class StatsDrift:
+    profile_id: int
+    field: str
+    cached: object
+    derived: object
+
+
+def stats_derive(profile_id, *, badges=None):
+    """Every cached figure of one learner recomputed from the ledger and the activity days."""
+    totals = XpEntry.objects.filter(profile_id=profile_id).aggregate(
+        xp=Sum("amount"), solved=Count("pk", filter=Q(reason=XpReason.FIRST_SOLVE))
+    )
+    xp, solved = totals["xp"] or 0, totals["solved"]
+    state = StreakState()
+    for day in (
+        ActivityDay.objects.filter(profile_id=profile_id, is_frozen=False).order_by("day").values_list("day", flat=True)
+    ):
+        state = streak_advance(state, day)
+    badges = badges_all() if badges is None else badges
+    badge = badge_for(badges, xp, solved)
+    return {
+        "total_xp": xp,
+        "level": level_for_xp(xp),
+        "problems_solved": solved,
+        "current_streak": state.current,
+        "longest_streak": state.longest,
+        "last_active_on": state.last_active_on,
+        "streak_freezes": state.freezes,
+        "badge_id": badge.pk if badge else None,
+    }
+
+
+def stats_check(profile_id, *, fix=False, badges=None):
+    """Compare one learner's cached stats with what the facts say; with `fix`, repair them.
+    Returns the list of StatsDrift found (before any repair)."""
+    derived = stats_derive(profile_id, badges=badges)
+    stats = ProfileStats.objects.filter(profile_id=profile_id).first()
+    cached = {name: getattr(stats, name) for name in derived} if stats else None
+    if cached is None:
+        has_facts = derived["total_xp"] or derived["last_active_on"]
+        drift = [StatsDrift(profile_id, "stats row", None, "missing")] if has_facts else []
+    else:
+        drift = [
+            StatsDrift(profile_id, name, cached[name], value)
+            for name, value in derived.items()
+            if cached[name] != value
+        ]
+    if fix and drift:
+        with transaction.atomic():
+            ProfileStats.objects.update_or_create(profile_id=profile_id, defaults=derived)
+    return drift
+
+
+def stats_for(profile):
+    """The learner's stats, or an unsaved all-zero row for someone who has done nothing yet."""
+    return ProfileStats.objects.select_related("badge").filter(profile=profile).first() or ProfileStats(profile=profile)
