@@ -30,6 +30,7 @@ demo: migrate
 	$(BIN)/python manage.py sync_content
 	$(BIN)/python manage.py setup_schedules
 	$(BIN)/python manage.py seed_demo_people
+	$(BIN)/python manage.py seed_demo_activity
 
 run: demo
 	@echo "Serving on http://$(HOST):$(PORT)/ with the task scheduler beside it (Ctrl-C stops both)."

@@ -51,7 +51,7 @@ def _profile_or_404(request, profile_id, action):
         raise DjangoPermissionDenied(error.message) from None
 
 
-def _safe_next(request, default="accounts:home"):
+def _safe_next(request, default="home"):
     target = request.POST.get("next") or request.GET.get("next")
     if target and url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
@@ -70,16 +70,10 @@ def _own_profile(request):
 # --- home, sign up, sign in ------------------------------------------------------------------
 
 
-def home(request):
-    if not request.user.is_authenticated:
-        return render(request, "home.html", {"landing": True})
-    return render(request, "home.html", {"profile": request.profile})
-
-
 @require_http_methods(["GET", "POST"])
 def signup(request):
     if request.user.is_authenticated:
-        return redirect("accounts:home")
+        return redirect("home")
     form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -95,7 +89,7 @@ def signup(request):
         else:
             login(request, user, backend="accounts.backends.EmailBackend")
             messages.success(request, f"Welcome to Learnloop, {user.profile.display_name}!")
-            return redirect("accounts:home")
+            return redirect("home")
     status = INVALID if request.method == "POST" else 200
     return render(request, "accounts/signup.html", {"form": form}, status=status)
 
@@ -423,7 +417,7 @@ def graduate(request, token):
                 request,
                 f"Welcome, {invite.profile.display_name}! This is your own account now, with all your progress.",
             )
-            return redirect("accounts:home")
+            return redirect("home")
     status = INVALID if request.method == "POST" else 200
     response = render(request, "accounts/graduate.html", {"form": form, "invite": invite}, status=status)
     response["Cache-Control"] = "no-store"

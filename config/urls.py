@@ -2,9 +2,12 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from learning.views import home
+
 from . import views
 
 urlpatterns = [
+    path("", home, name="home"),
     path("", include("accounts.urls")),
     path("learn/", include("learning.urls")),
     path("healthz", views.healthz, name="healthz"),

@@ -4,6 +4,7 @@ sessions), the problem of the day and goals. Every learner row points at `accoun
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 
 from accounts.models import Profile
 
@@ -151,7 +152,7 @@ class Submission(models.Model):
         PracticeSession, null=True, blank=True, on_delete=models.SET_NULL, related_name="submissions"
     )
     idempotency_key = models.CharField(max_length=80, null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=False)
+    created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         indexes = [

@@ -18,6 +18,7 @@ from accounts.errors import Conflict, DomainError, InvalidInput, NotFound
 from accounts.forms import add_domain_error
 
 from . import selectors
+from .dashboard import dashboard_for
 from .forms import (
     AnswerForm,
     DailyGoalForm,
@@ -62,6 +63,13 @@ def _refresh_key(form):
 
 
 # --- modules and problems ------------------------------------------------------------------------
+
+
+def home(request):
+    """The site's front page: a landing page for visitors, the learner's dashboard otherwise."""
+    if not request.user.is_authenticated:
+        return render(request, "home.html", {"landing": True})
+    return render(request, "learning/dashboard.html", {"dash": dashboard_for(request.profile)})
 
 
 @login_required

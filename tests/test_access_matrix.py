@@ -70,7 +70,7 @@ LINK_REMOVE_API = {**LINK_REMOVE_PAGE, "anonymous": 401}
 
 # (url name, method, kwargs builder, data builder, expectation)
 CASES = [
-    ("accounts:home", "get", None, None, PUBLIC),
+    ("home", "get", None, None, PUBLIC),
     ("accounts:signup", "get", None, None, PUBLIC),
     ("accounts:login", "get", None, None, PUBLIC),
     ("accounts:logout", "post", None, None, PUBLIC),

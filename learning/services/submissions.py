@@ -208,6 +208,7 @@ def _record(*, profile, problem, cleaned, key, expected_version, practice_sessio
         is_first_solve=first_solve,
         practice_session=practice_session,
         idempotency_key=key,
+        created_at=now,
     )
 
     progress.attempts += 1

@@ -1,0 +1,74 @@
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import time_machine
+
+from gamification.levels import level_for_xp
+from gamification.models import XpEntry
+from learning.services import goals
+from learning.services.submissions import submission_create
+
+from .factories import ModuleFactory, ProblemFactory
+
+
+@pytest.fixture
+def module(db):
+    module = ModuleFactory(title="Fractions")
+    for _ in range(12):
+        ProblemFactory(module=module)
+    return module
+
+
+def solve_on_days(profile, problems, days):
+    start = datetime(2026, 11, 1, 12, tzinfo=UTC)
+    for offset, problem in zip(days, problems, strict=False):
+        with time_machine.travel(start + timedelta(days=offset), tick=False):
+            submission_create(profile=profile, problem=problem, answer="3/4")
+            submission_create(profile=profile, problem=problem, answer="1/2")
+
+
+def test_dashboard_shows_level_streak_goal_and_charts(client, learner, module):
+    goals.daily_goal_set(profile=learner.profile, level="casual")
+    problems = list(module.problems.all())
+    solve_on_days(learner.profile, problems, range(3))
+    client.force_login(learner)
+    with time_machine.travel(datetime(2026, 11, 3, 18, tzinfo=UTC), tick=False):
+        body = client.get("/").content.decode()
+    total = sum(XpEntry.objects.filter(profile=learner.profile).values_list("amount", flat=True))
+    assert total >= 3 * 150 + 3 * 25  # three first solves and three daily goals met
+    assert f"Level {level_for_xp(total)}" in body and f"{total} XP" in body
+    assert '<strong class="streak-number">3</strong>' in body
+    assert "Goal met" in body
+    assert body.count('class="cal cal-') == 84  # 12 weeks drawn as SVG, no script needed
+    assert body.count('class="xp-bar') == 30
+    assert "Tue 3 Nov: " in body and "Wed 4 Nov: no practice" not in body
+
+
+def test_a_lapsed_streak_reads_zero_on_the_dashboard(client, learner, module):
+    solve_on_days(learner.profile, list(module.problems.all()), range(2))
+    client.force_login(learner)
+    with time_machine.travel(datetime(2026, 11, 6, 12, tzinfo=UTC), tick=False):
+        body = client.get("/").content.decode()
+    assert '<strong class="streak-number">0</strong>' in body and "Best 2" in body
+
+
+def test_dashboard_query_count_does_not_grow_with_history(client, learner, module, django_assert_max_num_queries):
+    client.force_login(learner)
+    with django_assert_max_num_queries(20):
+        assert client.get("/").status_code == 200
+    solve_on_days(learner.profile, list(module.problems.all()), range(12))
+    with django_assert_max_num_queries(20):
+        assert client.get("/").status_code == 200
+
+
+def test_a_parent_acting_as_a_child_sees_the_childs_dashboard(client, parent, child, module):
+    client.force_login(parent)
+    client.post("/acting/switch/", {"profile_id": child.pk})
+    submission_create(profile=child, problem=module.problems.first(), answer="3/4")
+    body = client.get("/").content.decode()
+    assert "Learning now" in body and child.display_name in body and "150 XP" in body
+
+
+def test_visitors_get_the_landing_page(client, db):
+    body = client.get("/").content.decode()
+    assert "Sign up free" in body and "streak-number" not in body
