@@ -46,6 +46,7 @@ class UserManager(BaseUserManager):
                     user=user,
                     display_name=display_name or email.split("@")[0][:60],
                     time_zone=time_zone or "UTC",
+                    show_on_leaderboards=True,
                 )
             else:
                 # Graduation: an existing managed profile becomes this user's own, same row.
@@ -117,6 +118,11 @@ class Profile(models.Model):
     time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
     avatar_emoji = models.CharField(max_length=8, blank=True)
     avatar_colour = models.CharField(max_length=7, choices=AVATAR_COLOURS, default=AVATAR_COLOURS[0][0])
+    show_on_leaderboards = models.BooleanField(
+        default=False,
+        help_text="Public leaderboards show only display names. Managed (children's) profiles stay off "
+        "them unless a guardian opts in; learners with their own login are on them unless they opt out.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -96,7 +96,12 @@ def profile_ensure_for_user(*, user):
     Caller must be inside the transaction that saved the user, so both commit together.
     """
     profile, _ = Profile.objects.get_or_create(
-        user=user, defaults={"display_name": user.email.split("@")[0][:60] or "Learner", "time_zone": "UTC"}
+        user=user,
+        defaults={
+            "display_name": user.email.split("@")[0][:60] or "Learner",
+            "time_zone": "UTC",
+            "show_on_leaderboards": True,
+        },
     )
     return profile
 

@@ -105,3 +105,128 @@ class ActivityDay(models.Model):
 
     def __str__(self):
         return f"{self.profile} · {self.day}{' (frozen)' if self.is_frozen else ''}"
+
+
+class Board(models.TextChoices):
+    ALL_TIME = "all", "All time"
+    WEEK = "week", "This week"
+    MONTH = "month", "This month"
+
+
+class BoardEntry(models.Model):
+    """One learner's standing on one board for one period, kept current in the same transaction
+    as every XP award (so a learner's own rank is fresh at once) and reconciled with the ledger
+    by the scheduled refresh.
+
+    Periods are UTC: ISO weeks start on Monday, months on the 1st; the all-time board uses
+    ALL_TIME_PERIOD. Ranking: XP, then longest streak, then who reached that XP first.
+    """
+
+    board = models.CharField(max_length=5, choices=Board.choices)
+    period_start = models.DateField()
+    profile = models.ForeignKey(Profile, on_delete=models.CASCADE, related_name="board_entries")
+    xp = models.PositiveIntegerField(default=0)
+    longest_streak = models.PositiveIntegerField(default=0)
+    reached_at = models.DateTimeField()
+    is_public = models.BooleanField(default=True, help_text="Shown on public boards.")
+
+    class Meta:
+        verbose_name_plural = "board entries"
+        constraints = [
+            models.UniqueConstraint(fields=["board", "period_start", "profile"], name="board_entry_once"),
+        ]
+        indexes = [
+            # Serves both the top of a board and "how many are ahead of me" as index range scans.
+            models.Index(
+                "board",
+                "period_start",
+                "is_public",
+                F("xp").desc(),
+                F("longest_streak").desc(),
+                "reached_at",
+                "profile",
+                name="board_entry_rank_idx",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_board_display()} {self.period_start}: {self.profile} {self.xp}"
+
+
+class BoardRefresh(models.Model):
+    """When a board was last reconciled, so pages can say how fresh it is."""
+
+    board = models.CharField(max_length=5, choices=Board.choices)
+    period_start = models.DateField()
+    refreshed_at = models.DateTimeField()
+    rows = models.PositiveIntegerField(default=0)
+    corrected = models.PositiveIntegerField(default=0, help_text="Entries that drifted from the ledger and were fixed.")
+    seconds = models.FloatField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["board", "period_start"], name="board_refresh_once")]
+
+    def __str__(self):
+        return f"{self.board} {self.period_start} @ {self.refreshed_at:%H:%M:%S}"
+
+
+class Achievement(models.Model):
+    """An achievement defined by staff: a rule kind from the registry and its threshold."""
+
+    slug = models.SlugField(unique=True)
+    name = models.CharField(max_length=80)
+    description = models.CharField(max_length=200)
+    icon = models.CharField(max_length=8, blank=True)
+    rule = models.CharField(max_length=32, help_text="A rule kind from gamification/achievements.py.")
+    threshold = models.PositiveIntegerField(default=1)
+    xp_reward = models.PositiveIntegerField(default=0)
+    is_active = models.BooleanField(default=True)
+    display_order = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["display_order", "pk"]
+
+    def __str__(self):
+        return self.name
+
+
+class EarnedAchievement(models.Model):
+    profile = models.ForeignKey(Profile, on_delete=models.CASCADE, related_name="achievements")
+    achievement = models.ForeignKey(Achievement, on_delete=models.CASCADE, related_name="earned")
+    earned_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["profile", "achievement"], name="achievement_earned_once")]
+        indexes = [models.Index(fields=["profile", "-earned_at"], name="earned_profile_recent_idx")]
+
+    def __str__(self):
+        return f"{self.profile} · {self.achievement}"
+
+
+class Celebration(models.Model):
+    """Something worth celebrating (level up, new badge, achievement), shown once on the next
+    page the learner sees."""
+
+    class Kind(models.TextChoices):
+        LEVEL_UP = "level_up", "Level up"
+        BADGE = "badge", "New badge"
+        ACHIEVEMENT = "achievement", "Achievement"
+        FREEZE = "freeze", "Streak freeze earned"
+
+    profile = models.ForeignKey(Profile, on_delete=models.CASCADE, related_name="celebrations")
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    title = models.CharField(max_length=120)
+    body = models.CharField(max_length=240, blank=True)
+    icon = models.CharField(max_length=8, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    seen_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["profile"], condition=Q(seen_at__isnull=True), name="celebration_unseen_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.profile}: {self.title}"

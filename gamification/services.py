@@ -11,6 +11,9 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Count, Q, Sum
 
+from .achievements import achievements_evaluate
+from .celebrations import celebrations_record
+from .leaderboards import leaderboard_record
 from .levels import level_for_xp
 from .models import MAX_STREAK_FREEZES, ActivityDay, Badge, ProfileStats, XpEntry, XpReason
 
@@ -22,6 +25,7 @@ class XpAward:
     amount: int
     reason: str
     source: str
+    may_repeat: bool = False  # the caller may send the same source again (e.g. a daily goal)
 
 
 @dataclass(frozen=True)
@@ -32,6 +36,12 @@ class ActivityEvent:
     occurred_at: datetime
     local_date: date
     awards: tuple = ()
+    is_public: bool = True  # whether the learner appears on public leaderboards
+    # Facts some achievement rules need; None when this action says nothing about them.
+    first_solve_seconds: int | None = None  # seconds taken, when this action was a first solve
+    session_questions: int | None = None  # when this action completed a practice session
+    session_correct: int | None = None
+    modules_completed: int | None = None  # modules the learner has completed, sent with first solves
 
 
 @dataclass(frozen=True)
@@ -45,6 +55,7 @@ class ActivityOutcome:
     current_streak: int
     earned_freeze: bool
     frozen_days: tuple = ()
+    achievements: tuple = ()  # EarnedAchievement rows earned by this action
 
     @property
     def levelled_up(self):
@@ -146,12 +157,15 @@ def activity_record(*, event):
     assert transaction.get_connection().in_atomic_block, "activity_record needs the caller's transaction"
     stats = _locked_stats(event.profile_id)
     awards = {award.source: award for award in event.awards if award.amount > 0}
-    if awards:
-        already = XpEntry.objects.filter(profile_id=event.profile_id, source__in=list(awards))
+    # Most awards are unique by construction (a first solve is decided under the progress lock,
+    # a day's problem-of-the-day completion by its own unique row), so only awards the caller
+    # marks as possibly repeated cost a look-up; the ledger's unique key backs up the rest.
+    repeatable = [source for source, award in awards.items() if award.may_repeat]
+    credited = set()
+    if repeatable:
+        already = XpEntry.objects.filter(profile_id=event.profile_id, source__in=repeatable)
         credited = set(already.values_list("source", flat=True))
-        new = [award for source, award in awards.items() if source not in credited]
-    else:
-        new = []
+    new = [award for source, award in awards.items() if source not in credited]
     if new:
         XpEntry.objects.bulk_create(
             XpEntry(
@@ -174,7 +188,7 @@ def activity_record(*, event):
         days.append(ActivityDay(profile_id=event.profile_id, day=after.last_active_on))
         ActivityDay.objects.bulk_create(days, ignore_conflicts=True)
 
-    level_before, badge_before = stats.level, stats.badge
+    level_before, badge_before, total_before = stats.level, stats.badge, stats.total_xp
     stats.total_xp += gained
     stats.problems_solved += solved
     stats.level = level_for_xp(stats.total_xp)
@@ -184,7 +198,11 @@ def activity_record(*, event):
         stats.xp_reached_at = event.occurred_at
         stats.badge = badge_for(badges_all(), stats.total_xp, stats.problems_solved)
     stats.save()
-    return ActivityOutcome(
+    earned = achievements_evaluate(stats=stats, event=event, stats_before=before)
+    leaderboard_record(
+        stats=stats, gained=stats.total_xp - total_before, occurred_at=event.occurred_at, is_public=event.is_public
+    )
+    outcome = ActivityOutcome(
         xp_gained=gained,
         total_xp=stats.total_xp,
         level_before=level_before,
@@ -194,7 +212,10 @@ def activity_record(*, event):
         current_streak=after.current,
         earned_freeze=after.freezes > before.freezes,
         frozen_days=after.frozen_days,
+        achievements=tuple(earned),
     )
+    celebrations_record(profile_id=event.profile_id, outcome=outcome, earned=earned)
+    return outcome
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ number of queries whatever the learner's history."""
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
-from django.db.models import Count, Prefetch, Q, Sum
+from django.db.models import Count, F, Prefetch, Q, Sum
 
 from .models import Module, Problem, ProblemProgress, ProgressStatus, Submission
 
@@ -77,6 +77,21 @@ def missing_prerequisites(profile, module):
         .values_list("title", "published_total", "completed_total")
     )
     return tuple(title for title, total, completed in rows if not total or completed < total)
+
+
+def completed_module_count(profile):
+    """How many published modules `profile` has completed (every published problem solved). One query."""
+    done = Q(problems__is_published=True, problems__progress__profile=profile)
+    done &= Q(problems__progress__status=ProgressStatus.COMPLETED)
+    return (
+        Module.objects.filter(is_published=True)
+        .annotate(
+            published_total=Count("problems", filter=Q(problems__is_published=True), distinct=True),
+            completed_total=Count("problems__progress", filter=done, distinct=True),
+        )
+        .filter(published_total__gt=0, completed_total__gte=F("published_total"))
+        .count()
+    )
 
 
 def unlocked_module_ids(profile):

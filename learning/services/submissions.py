@@ -24,7 +24,7 @@ from ..models import (
     ProgressStatus,
     Submission,
 )
-from ..selectors import missing_prerequisites, points_on
+from ..selectors import completed_module_count, missing_prerequisites, points_on
 from .potd import potd_ids_for_date
 from .session_results import practice_session_close
 
@@ -227,6 +227,7 @@ def _record(*, profile, problem, cleaned, key, expected_version, practice_sessio
     progress.version += 1
     progress.save()
 
+    session_closed = False
     if item is not None:
         item.submission = submission
         item.is_correct = verdict.correct
@@ -234,7 +235,7 @@ def _record(*, profile, problem, cleaned, key, expected_version, practice_sessio
         item.seconds = seconds_taken
         item.save(update_fields=["submission", "is_correct", "points", "seconds"])
         if not practice_session.items.filter(submission__isnull=True).exists():
-            practice_session_close(session=practice_session, now=now)
+            session_closed = practice_session_close(session=practice_session, now=now)
 
     potd_completed = verdict.correct and _complete_problem_of_the_day(profile, problem, submission, now)
     activity = activity_record(
@@ -243,6 +244,11 @@ def _record(*, profile, problem, cleaned, key, expected_version, practice_sessio
             occurred_at=now,
             local_date=profile.local_today(now),
             awards=_xp_awards(profile, problem, points, potd_completed, now),
+            is_public=profile.show_on_leaderboards,
+            first_solve_seconds=seconds_taken if first_solve else None,
+            session_questions=practice_session.question_count if session_closed else None,
+            session_correct=practice_session.correct_count if session_closed else None,
+            modules_completed=completed_module_count(profile) if first_solve else None,
         )
     )
     return SubmissionResult(submission=submission, progress=progress, potd_completed=potd_completed, activity=activity)
@@ -260,7 +266,7 @@ def _xp_awards(profile, problem, points, potd_completed, now):
     if points:
         goal = Goal.objects.filter(profile=profile, kind=Goal.Kind.DAILY_POINTS, is_active=True).first()
         if goal is not None and points_on(profile, today) >= goal.target:
-            awards.append(XpAward(DAILY_GOAL_XP, XpReason.DAILY_GOAL, f"daily-goal:{today}"))
+            awards.append(XpAward(DAILY_GOAL_XP, XpReason.DAILY_GOAL, f"daily-goal:{today}", may_repeat=True))
     return tuple(awards)
 
 
