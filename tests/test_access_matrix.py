@@ -17,6 +17,8 @@ from learning.models import Goal
 from learning.services import goals as goal_services
 from learning.services import sessions as session_services
 from learning.services.submissions import submission_create
+from tests.access_rows_achievements import ROWS as ACHIEVEMENT_ROWS
+from tests.access_rows_leaderboards import ROWS as LEADERBOARD_ROWS
 from tests.learning.factories import ModuleFactory, ProblemFactory
 
 ROLES = ["learner", "other_learner", "parent", "other_parent", "teacher", "other_teacher", "staff", "anonymous"]
@@ -143,6 +145,9 @@ CASES = [
     ("learning_api:goal-daily", "put", None, lambda w: {"level": "casual"}, SIGNED_IN_API),
     ("learning_api:goal-detail", "delete", lambda w: {"goal_id": w["goal"].pk}, None, LEARNERS_OWN_API),
 ]  # fmt: skip
+# Rows for the leaderboard and achievement pages live beside their own work; expectations use
+# the same vocabulary: "ok", "login" or an exact status per role.
+CASES += LEADERBOARD_ROWS + ACHIEVEMENT_ROWS
 
 
 @pytest.fixture

@@ -1,0 +1,3 @@
+"""Rows of the access matrix (tests/test_access_matrix.py) for the achievements pages and endpoints."""
+
+ROWS = []
