@@ -4,6 +4,7 @@
 otherwise). `production.py` hardens it; `test.py` makes the suite fast.
 """
 
+import os
 from pathlib import Path
 
 import environ
@@ -92,8 +93,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
         }
     )
-    # A file, not memory, so threaded tests get a connection each, as real writers would.
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test_learnloop.sqlite3")}
+    # A file, not memory, so threaded tests get a connection each, as real writers would; one
+    # per test run (pid) so two runs on one checkout never share a database.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test_learnloop_{os.getpid()}.sqlite3")}
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
