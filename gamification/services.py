@@ -275,3 +275,54 @@ def stats_check(profile_id, *, fix=False, badges=None):
 def stats_for(profile):
     """The learner's stats, or an unsaved all-zero row for someone who has done nothing yet."""
     return ProfileStats.objects.select_related("badge").filter(profile=profile).first() or ProfileStats(profile=profile)
+
+
+def stats_check_all(*, fix=False, progress=None):
+    """Every learner's cached stats against the ledger and activity days, set-wise: a handful
+    of queries and one streamed pass over the activity days, not one query per learner.
+
+    Returns the list of StatsDrift found; with `fix`, the drifted rows are rewritten from the
+    facts. `progress(done, total)` is called as learners are checked.
+    """
+    ledger = {
+        row["profile_id"]: row
+        for row in XpEntry.objects.values("profile_id").annotate(
+            xp=Sum("amount"), solved=Count("pk", filter=Q(reason=XpReason.FIRST_SOLVE))
+        )
+    }
+    streaks = {}
+    days = ActivityDay.objects.filter(is_frozen=False).order_by("profile_id", "day").values_list("profile_id", "day")
+    for profile_id, day in days.iterator(chunk_size=20_000):
+        streaks[profile_id] = streak_advance(streaks.get(profile_id, StreakState()), day)
+    fields = ["total_xp", "level", "problems_solved", "current_streak", "longest_streak", "last_active_on"]
+    fields += ["streak_freezes", "badge_id"]
+    cached = {row["profile_id"]: row for row in ProfileStats.objects.values("profile_id", *fields)}
+    badges = badges_all()
+    drift = []
+    profile_ids = sorted(set(ledger) | set(streaks) | set(cached))
+    for done, profile_id in enumerate(profile_ids, start=1):
+        totals = ledger.get(profile_id, {"xp": 0, "solved": 0})
+        state = streaks.get(profile_id, StreakState())
+        badge = badge_for(badges, totals["xp"], totals["solved"])
+        derived = {
+            "total_xp": totals["xp"],
+            "level": level_for_xp(totals["xp"]),
+            "problems_solved": totals["solved"],
+            "current_streak": state.current,
+            "longest_streak": state.longest,
+            "last_active_on": state.last_active_on,
+            "streak_freezes": state.freezes,
+            "badge_id": badge.pk if badge else None,
+        }
+        row = cached.get(profile_id)
+        if row is None:
+            found = [StatsDrift(profile_id, "stats row", None, "missing")]
+        else:
+            found = [StatsDrift(profile_id, f, row[f], v) for f, v in derived.items() if row[f] != v]
+        drift.extend(found)
+        if fix and found:
+            with transaction.atomic():
+                ProfileStats.objects.update_or_create(profile_id=profile_id, defaults=derived)
+        if progress and (done % 1000 == 0 or done == len(profile_ids)):
+            progress(done, len(profile_ids))
+    return drift

@@ -144,6 +144,10 @@ CASES = [
     ("learning_api:goal-list", "get", None, None, SIGNED_IN_API),
     ("learning_api:goal-daily", "put", None, lambda w: {"level": "casual"}, SIGNED_IN_API),
     ("learning_api:goal-detail", "delete", lambda w: {"goal_id": w["goal"].pk}, None, LEARNERS_OWN_API),
+    ("gamification_api:my-stats", "get", None, None, SIGNED_IN_API),
+    ("gamification_api:my-ledger", "get", None, None, SIGNED_IN_API),
+    ("gamification_api:my-calendar", "get", None, None, SIGNED_IN_API),
+    ("gamification_api:badge-list", "get", None, None, SIGNED_IN_API),
 ]  # fmt: skip
 # Rows for the leaderboard and achievement pages live beside their own work; expectations use
 # the same vocabulary: "ok", "login" or an exact status per role.
