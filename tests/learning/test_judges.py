@@ -6,6 +6,8 @@ import pytest
 
 from learning import judges
 from learning.judges import AnswerError, JudgeConfigError, UnknownJudge, Verdict
+from learning.judges.base import _REGISTRY
+from learning.judges.exact import ExactJudge
 
 
 def grade(kind, config, answer):
@@ -67,19 +69,19 @@ def test_judge_answer_for_unknown_kind():
 
 
 def test_register_rejects_a_second_judge_with_the_same_kind():
-    class Impostor(judges.ExactJudge):
+    class Impostor(ExactJudge):
         kind = "exact"
 
     with pytest.raises(ValueError, match="already registered"):
         judges.register(Impostor)
-    assert type(judges.get_judge("exact")) is judges.ExactJudge
+    assert type(judges.get_judge("exact")) is ExactJudge
 
 
 def test_register_rejects_non_judges_and_bad_kinds():
     with pytest.raises(TypeError):
         judges.register(object)
 
-    class BadKind(judges.ExactJudge):
+    class BadKind(ExactJudge):
         kind = "Bad Kind"
 
     with pytest.raises(ValueError):
@@ -87,7 +89,7 @@ def test_register_rejects_non_judges_and_bad_kinds():
 
 
 def test_register_adds_a_new_judge_and_returns_the_class():
-    class Always(judges.ExactJudge):
+    class Always(ExactJudge):
         kind = "always_test_only"
         label = "Always"
 
@@ -96,7 +98,7 @@ def test_register_adds_a_new_judge_and_returns_the_class():
         assert judges.get_judge("always_test_only").label == "Always"
         assert ("always_test_only", "Always") in judges.choices()
     finally:
-        judges._REGISTRY.pop("always_test_only", None)
+        _REGISTRY.pop("always_test_only", None)
 
 
 def test_judge_is_abstract():
