@@ -34,21 +34,12 @@ from .forms import (
 )
 from .lockout import clear_failures
 from .models import GraduationInvite, LinkCode, ProfileLink
+from .shortcuts import profile_or_404
 
 INVALID = 400  # status for a form post that is re-rendered with errors
 
 
 # --- helpers ---------------------------------------------------------------------------------
-
-
-def _profile_or_404(request, profile_id, action):
-    """The profile if `request.user` may `action` on it: 404 for outsiders, 403 for viewers."""
-    try:
-        return permissions.get_profile_for(request.user, profile_id, action=action)
-    except NotFound:
-        raise Http404("No such learner.") from None
-    except PermissionDenied as error:
-        raise DjangoPermissionDenied(error.message) from None
 
 
 def _safe_next(request, default="home"):
@@ -204,7 +195,7 @@ def managed_profile_create(request):
 @login_required
 @require_POST
 def profile_rename(request, profile_id):
-    profile = _profile_or_404(request, profile_id, permissions.MANAGE)
+    profile = profile_or_404(request.user, profile_id, permissions.MANAGE)
     form = RenameForm(request.POST, auto_id=f"id_rename{profile.pk}_%s")
     if form.is_valid():
         old_name = profile.display_name
@@ -221,7 +212,7 @@ def profile_rename(request, profile_id):
 @login_required
 @require_http_methods(["GET", "POST"])
 def profile_delete(request, profile_id):
-    profile = _profile_or_404(request, profile_id, permissions.MANAGE)
+    profile = profile_or_404(request.user, profile_id, permissions.MANAGE)
     if not profile.is_managed:
         messages.error(request, f"{profile.display_name} has their own account now; only they can delete it.")
         return redirect("accounts:family")
@@ -241,7 +232,7 @@ def profile_delete(request, profile_id):
 @login_required
 @require_http_methods(["GET"])
 def profile_export_download(request, profile_id):
-    profile = _profile_or_404(request, profile_id, permissions.MANAGE)
+    profile = profile_or_404(request.user, profile_id, permissions.MANAGE)
     data = profile_export(actor=request.user, profile=profile)
     name = slugify(profile.display_name) or "learner"
     filename = f"learnloop-{name}-{profile.local_today().isoformat()}.json"
@@ -258,7 +249,7 @@ def profile_export_download(request, profile_id):
 @require_http_methods(["GET", "POST"])
 def graduation_invite(request, profile_id):
     """GET shows the live invite link for a managed child; POST makes a new one."""
-    profile = _profile_or_404(request, profile_id, permissions.MANAGE)
+    profile = profile_or_404(request.user, profile_id, permissions.MANAGE)
     if request.method == "POST":
         try:
             services.graduation_invite_create(actor=request.user, profile=profile)
@@ -330,7 +321,7 @@ def link_accept(request):
 
 @login_required
 def profile_access(request, profile_id):
-    profile = _profile_or_404(request, profile_id, permissions.MANAGE)
+    profile = profile_or_404(request.user, profile_id, permissions.MANAGE)
     entries = []
     for entry in services.profile_access_list(profile=profile):
         link = entry.link
@@ -369,7 +360,7 @@ def link_remove(request, link_id):
 @login_required
 @require_POST
 def acting_switch(request):
-    profile = _profile_or_404(request, request.POST.get("profile_id"), permissions.ACT)
+    profile = profile_or_404(request.user, request.POST.get("profile_id"), permissions.ACT)
     try:
         acting.acting_start(request, profile)
     except PermissionDenied as error:

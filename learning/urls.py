@@ -4,11 +4,12 @@ from . import views
 
 app_name = "learning"
 
-# The fixed paths come before "<module_slug>/", so a module can never be named history, today,
-# practice or goals (its page would be unreachable).
+# The fixed paths come before "<module_slug>/", so a module can never be named after one of them
+# (its page would be unreachable); content sync refuses those slugs (RESERVED_MODULE_SLUGS).
 urlpatterns = [
     path("", views.module_list, name="modules"),
     path("history/", views.history, name="history"),
+    path("learners/<int:profile_id>/", views.learner_overview, name="learner-overview"),
     path("today/", views.today, name="today"),
     path("practice/", views.practice, name="practice"),
     path("practice/<int:session_id>/", views.practice_session, name="practice-session"),

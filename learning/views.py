@@ -14,8 +14,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts import permissions
 from accounts.errors import Conflict, DomainError, InvalidInput, NotFound
 from accounts.forms import add_domain_error
+from accounts.shortcuts import profile_or_404
 
 from . import selectors
 from .dashboard import dashboard_for
@@ -70,6 +72,15 @@ def home(request):
     if not request.user.is_authenticated:
         return render(request, "home.html", {"landing": True})
     return render(request, "learning/dashboard.html", {"dash": dashboard_for(request.profile)})
+
+
+@login_required
+def learner_overview(request, profile_id):
+    """A learner's dashboard, read-only, for anyone who may view them (guardians, linked
+    teachers, staff); strangers get 404 from the permission module."""
+    profile = profile_or_404(request.user, profile_id, permissions.VIEW)
+    dash = dashboard_for(profile)
+    return render(request, "learning/dashboard.html", {"dash": dash, "viewer_mode": True})
 
 
 @login_required

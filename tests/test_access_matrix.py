@@ -50,6 +50,7 @@ CHILD_MANAGE_PAGE = _child_access(manage_ok=True, view_ok=False, api=False)
 CHILD_MANAGE_API = _child_access(manage_ok=True, view_ok=False, api=True)
 CHILD_VIEW_API = {**_child_access(manage_ok=False, view_ok=True, api=True), "teacher": "ok", "staff": "ok"}
 CHILD_ACT_PAGE = CHILD_MANAGE_PAGE  # acting as Kit: only Pat
+CHILD_VIEW_PAGE = {**CHILD_MANAGE_PAGE, "teacher": "ok", "staff": "ok"}
 
 
 def _learners_own(*, api):
@@ -97,6 +98,7 @@ CASES = [
     ("accounts:acting_stop", "post", None, None, SIGNED_IN_PAGE),
     ("accounts:graduate", "get", lambda w: {"token": w["invite"].token}, None, PUBLIC),
     ("learning:modules", "get", None, None, SIGNED_IN_PAGE),
+    ("learning:learner-overview", "get", lambda w: {"profile_id": w["kit"].pk}, None, CHILD_VIEW_PAGE),
     ("learning:history", "get", None, None, SIGNED_IN_PAGE),
     ("learning:today", "get", None, None, SIGNED_IN_PAGE),
     ("learning:practice", "get", None, None, SIGNED_IN_PAGE),

@@ -36,6 +36,8 @@ PROBLEM_KEYS = {
     "published",
     "examples",
 }
+# Paths under /learn/ that are not modules (see learning/urls.py).
+RESERVED_MODULE_SLUGS = {"history", "learners", "today", "practice", "goals"}
 PROBLEM_REQUIRED = {"slug", "title", "difficulty", "order", "statement", "judge", "judge_config", "explanation"}
 
 
@@ -198,6 +200,8 @@ def load_content(directory=None):
             continue
         if not _is_slug(module["slug"]):
             errors.append(f"{name}: module: field “slug” must be lowercase letters, digits and hyphens.")
+        elif module["slug"] in RESERVED_MODULE_SLUGS:
+            errors.append(f"{name}: module: field “slug”: “{module['slug']}” is reserved for a page of the site.")
         spec = ModuleSpec(
             path=path,
             fields={

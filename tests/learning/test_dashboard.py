@@ -72,3 +72,24 @@ def test_a_parent_acting_as_a_child_sees_the_childs_dashboard(client, parent, ch
 def test_visitors_get_the_landing_page(client, db):
     body = client.get("/").content.decode()
     assert "Sign up free" in body and "streak-number" not in body
+
+
+def test_a_linked_teacher_follows_a_learners_progress_read_only(client, teacher, learner, module):
+    from accounts import services
+    from accounts.models import LinkRole
+
+    code = services.link_code_create(user=teacher, role=LinkRole.TEACHER)
+    services.link_code_accept(user=learner, code=code.code)
+    submission_create(profile=learner.profile, problem=module.problems.first(), answer="3/4")
+    client.force_login(teacher)
+    body = client.get(f"/learn/learners/{learner.profile.pk}/").content.decode()
+    assert "Lena" in body and "150 XP" in body and "Start practising" not in body
+
+
+def test_content_sync_refuses_a_module_slug_that_is_a_page(db, tmp_path):
+    from learning.services.content import ContentError, load_content
+
+    (tmp_path / "x.toml").write_text('[module]\nslug = "history"\ntitle = "History"\norder = 1\n')
+    with pytest.raises(ContentError) as error:
+        load_content(tmp_path)
+    assert "reserved" in str(error.value)
