@@ -106,8 +106,20 @@ def profile_ensure_for_user(*, user):
     return profile
 
 
-def profile_update(*, actor, profile, display_name=None, time_zone=None, avatar_emoji=None, avatar_colour=None):
-    """Change a profile's name, time zone or avatar. The actor must be able to manage it.
+def profile_update(
+    *,
+    actor,
+    profile,
+    display_name=None,
+    time_zone=None,
+    avatar_emoji=None,
+    avatar_colour=None,
+    show_on_leaderboards=None,
+):
+    """Change a profile's name, time zone, avatar or leaderboard visibility. The actor must be
+    able to manage it: a guardian opts a managed child in or out of public leaderboards, an
+    owner their own profile. Boards follow a visibility change at their next refresh (within a
+    minute) or the learner's next award, whichever is first.
 
     Changing the time zone only changes which local date *future* activity falls on; days
     already recorded keep the date they were recorded with.
@@ -129,6 +141,9 @@ def profile_update(*, actor, profile, display_name=None, time_zone=None, avatar_
     if avatar_colour is not None:
         profile.avatar_colour = avatar_colour
         changed.append("avatar_colour")
+    if show_on_leaderboards is not None:
+        profile.show_on_leaderboards = bool(show_on_leaderboards)
+        changed.append("show_on_leaderboards")
     if not changed:
         return profile
     try:

@@ -1,13 +1,477 @@
-"""Achievement rules and their evaluation.
+"""Achievement rules (a registry of pluggable kinds) and awarding them.
 
-CONTRACT (implemented by the achievements work):
-- `achievements_evaluate(*, stats, event, stats_before)` is called by `activity_record` inside
-  the action's transaction after the stats are updated; it returns the list of newly earned
-  `EarnedAchievement` rows (each at most once per learner: unique constraint), crediting each
-  achievement's XP reward to the ledger (source "achievement:<slug>").
+Staff define achievements in the admin: a rule kind from this registry, a threshold, an XP
+reward. `achievements_evaluate` runs inside every learner action (called by `activity_record`
+under the learner's stats lock), so an achievement is earned in the transaction of the action
+that makes it true, at most once (unique constraint on EarnedAchievement).
+
+Cost on the hot path: the active definitions and each learner's earned ids are cached, and
+counter rules only fire when this action moved the counter across the threshold, so an action
+that earns nothing new costs no query. Rules whose facts live in the ledger query it lazily,
+and only when the event is about them (a problem of the day, a daily goal).
+
+This app never imports learning: facts about practice sessions, solve times and modules arrive
+on the ActivityEvent, and for backfills through `register_backfill_source`, which learning
+calls from its AppConfig.ready().
 """
 
+from abc import ABC, abstractmethod
+from datetime import timedelta
+from functools import cached_property
 
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models import Count
+from django.utils import timezone
+
+from accounts.models import Profile
+
+from .badges import badge_for, badges_all
+from .celebrations import celebrations_for_change
+from .levels import level_for_xp
+from .models import Achievement, ActivityDay, EarnedAchievement, ProfileStats, XpEntry, XpReason
+
+ACTIVE_CACHE_KEY = "gamification:achievements:active"
+EARNED_CACHE_KEY = "gamification:achievements:earned:{}"
+EARNED_CACHE_SECONDS = 24 * 3600
+
+
+# Context -----------------------------------------------------------------------------------
+class AchievementContext:
+    """What one learner action tells the rules, built once per action.
+
+    `stats` is the learner's (locked, saved) stats row after the action; `stats_before` the
+    StreakState before it; `event` the ActivityEvent. Ledger facts are computed lazily, once.
+    """
+
+    def __init__(self, *, stats, stats_before, event):
+        self.stats = stats
+        self.stats_before = stats_before
+        self.event = event
+        awards = {award.source: award for award in event.awards if award.amount > 0}.values()
+        self.award_reasons = {award.reason for award in awards}
+        # Counters before this action. XP may be underestimated (a repeated daily-goal award
+        # is counted as gained here though the ledger ignored it); that only widens the
+        # "crossed the threshold" window, and the earned check filters the extra candidates.
+        self.xp_before = max(0, stats.total_xp - sum(award.amount for award in awards))
+        self.solved_before = max(
+            0, stats.problems_solved - sum(1 for award in awards if award.reason == XpReason.FIRST_SOLVE)
+        )
+        self.level_before = level_for_xp(self.xp_before)
+
+    def has_award(self, reason):
+        return reason in self.award_reasons
+
+    @cached_property
+    def problems_of_the_day(self):
+        """How many problems of the day the learner has completed (one query)."""
+        return XpEntry.objects.filter(profile_id=self.stats.profile_id, reason=XpReason.PROBLEM_OF_THE_DAY).count()
+
+    @cached_property
+    def daily_goal_days_running(self):
+        """Consecutive days, ending on the event's day, on which the daily goal was met (one
+        query, reading at most a year of goal entries)."""
+        days = XpEntry.objects.filter(
+            profile_id=self.stats.profile_id, reason=XpReason.DAILY_GOAL, earned_on__lte=self.event.local_date
+        ).order_by("-earned_on")
+        return _run_ending(list(days.values_list("earned_on", flat=True)[:366]), self.event.local_date)
+
+
+def _run_ending(days_newest_first, day):
+    """How many consecutive days end on `day` in a newest-first list of dates."""
+    run = 0
+    for earned_on in days_newest_first:
+        if earned_on == day - timedelta(days=run):
+            run += 1
+        elif earned_on < day - timedelta(days=run):
+            break
+    return run
+
+
+# Rules -------------------------------------------------------------------------------------
+class Rule(ABC):
+    """One kind of achievement rule.
+
+    `is_met(context, threshold)` answers for one action without queries of its own, except
+    lazily computed ledger facts when the event concerns them. Counter rules answer "did this
+    action reach the threshold", so a standing condition does not re-fire on every action:
+    definitions added later reach existing learners through `achievement_backfill`.
+    `qualifying_profile_ids(threshold)` returns the ids of everyone who qualifies today.
+    """
+
+    kind = ""
+    label = ""
+    threshold_help = ""
+    facts = ()  # ActivityEvent facts this rule reads that cost the caller a query to compute
+
+    @abstractmethod
+    def is_met(self, context, threshold): ...
+
+    @abstractmethod
+    def qualifying_profile_ids(self, threshold): ...
+
+
+class CounterRule(Rule):
+    """Met when the action moved a ProfileStats counter from below `threshold` to at least it."""
+
+    field = ""
+
+    def before(self, context):
+        raise NotImplementedError
+
+    def is_met(self, context, threshold):
+        return self.before(context) < threshold <= getattr(context.stats, self.field)
+
+    def qualifying_profile_ids(self, threshold):
+        return ProfileStats.objects.filter(**{f"{self.field}__gte": threshold}).values_list("profile_id", flat=True)
+
+
+class FirstSolve(CounterRule):
+    kind = "first_solve"
+    label = "First problem solved"
+    threshold_help = "Not used."
+    field = "problems_solved"
+
+    def before(self, context):
+        return context.solved_before
+
+    def is_met(self, context, threshold):
+        return super().is_met(context, 1)
+
+    def qualifying_profile_ids(self, threshold):
+        return super().qualifying_profile_ids(1)
+
+
+class ProblemsSolved(CounterRule):
+    kind = "problems_solved"
+    label = "Problems solved ≥ N"
+    threshold_help = "N: problems solved in total."
+    field = "problems_solved"
+
+    def before(self, context):
+        return context.solved_before
+
+
+class Streak(CounterRule):
+    kind = "streak"
+    label = "Streak of N days"
+    threshold_help = "N: days in a row (the learner's longest streak counts)."
+    field = "longest_streak"
+
+    def before(self, context):
+        return context.stats_before.longest
+
+
+class Level(CounterRule):
+    kind = "level"
+    label = "Level ≥ N"
+    threshold_help = "N: the level reached."
+    field = "level"
+
+    def before(self, context):
+        return context.level_before
+
+
+class TotalXp(CounterRule):
+    kind = "total_xp"
+    label = "Total XP ≥ N"
+    threshold_help = "N: XP earned in total (achievement rewards included)."
+    field = "total_xp"
+
+    def before(self, context):
+        return context.xp_before
+
+
+class BackfilledFromSource(Rule):
+    """A rule whose facts live in another app; its backfill asks the registered source."""
+
+    def qualifying_profile_ids(self, threshold):
+        source = _BACKFILL_SOURCES.get(self.kind)
+        if source is None:
+            raise LookupError(f"No backfill source is registered for achievement rule “{self.kind}”.")
+        return source(threshold)
+
+
+class PerfectSession(BackfilledFromSource):
+    kind = "perfect_session"
+    label = "Perfect practice session of ≥ N questions"
+    threshold_help = "N: the fewest questions a session needs, all answered correctly."
+
+    def is_met(self, context, threshold):
+        questions, correct = context.event.session_questions, context.event.session_correct
+        return questions is not None and questions >= threshold and correct == questions
+
+
+class SpeedSolve(BackfilledFromSource):
+    kind = "speed_solve"
+    label = "First solve in ≤ N seconds"
+    threshold_help = "N: seconds from opening the problem to the first correct answer."
+
+    def is_met(self, context, threshold):
+        seconds = context.event.first_solve_seconds
+        return seconds is not None and seconds <= threshold
+
+
+class ModulesCompleted(BackfilledFromSource):
+    kind = "modules_completed"
+    label = "Modules completed ≥ N"
+    threshold_help = "N: modules with every published problem solved."
+    facts = ("modules_completed",)
+
+    def is_met(self, context, threshold):
+        completed = context.event.modules_completed
+        return completed is not None and completed >= threshold
+
+
+class ProblemsOfTheDay(Rule):
+    kind = "problems_of_the_day"
+    label = "Problems of the day ≥ N"
+    threshold_help = "N: problems of the day completed in total."
+
+    def is_met(self, context, threshold):
+        return context.has_award(XpReason.PROBLEM_OF_THE_DAY) and context.problems_of_the_day >= threshold
+
+    def qualifying_profile_ids(self, threshold):
+        return (
+            XpEntry.objects.filter(reason=XpReason.PROBLEM_OF_THE_DAY)
+            .values("profile_id")
+            .annotate(n=Count("pk"))
+            .filter(n__gte=threshold)
+            .values_list("profile_id", flat=True)
+        )
+
+
+class DailyGoalStreak(Rule):
+    kind = "daily_goal_streak"
+    label = "Daily goal met N days running"
+    threshold_help = "N: consecutive days with the daily goal met."
+
+    def is_met(self, context, threshold):
+        return context.has_award(XpReason.DAILY_GOAL) and context.daily_goal_days_running >= threshold
+
+    def qualifying_profile_ids(self, threshold):
+        days = XpEntry.objects.filter(reason=XpReason.DAILY_GOAL).order_by("profile_id", "earned_on")
+        return _profiles_with_run(days.values_list("profile_id", "earned_on"), threshold)
+
+
+class Comeback(Rule):
+    kind = "comeback"
+    label = "Back after N days away"
+    threshold_help = "N: days without activity before coming back (frozen days count as away)."
+
+    def is_met(self, context, threshold):
+        last = context.stats_before.last_active_on
+        return last is not None and (context.event.local_date - last).days - 1 >= threshold
+
+    def qualifying_profile_ids(self, threshold):
+        days = ActivityDay.objects.filter(is_frozen=False).order_by("profile_id", "day")
+        found, previous = set(), (None, None)
+        for profile_id, day in days.values_list("profile_id", "day").iterator(chunk_size=20_000):
+            if previous[0] == profile_id and (day - previous[1]).days - 1 >= threshold:
+                found.add(profile_id)
+            previous = (profile_id, day)
+        return found
+
+
+def _profiles_with_run(rows, threshold):
+    """Ids whose (profile_id, day) rows, ordered by profile and day, hold `threshold` days in a row."""
+    found, previous, run = set(), (None, None), 0
+    for profile_id, day in rows.iterator(chunk_size=20_000):
+        if previous[0] != profile_id:
+            run = 1
+        elif day - previous[1] == timedelta(days=1):
+            run += 1
+        elif day != previous[1]:
+            run = 1
+        if run >= threshold:
+            found.add(profile_id)
+        previous = (profile_id, day)
+    return found
+
+
+# Registry ----------------------------------------------------------------------------------
+_RULES = {}
+_BACKFILL_SOURCES = {}
+
+
+def register_rule(rule_class):
+    """Add a rule kind to the registry (also usable as a class decorator)."""
+    _RULES[rule_class.kind] = rule_class()
+    return rule_class
+
+
+for _rule in (
+    FirstSolve,
+    ProblemsSolved,
+    Streak,
+    PerfectSession,
+    SpeedSolve,
+    ProblemsOfTheDay,
+    ModulesCompleted,
+    DailyGoalStreak,
+    Comeback,
+    Level,
+    TotalXp,
+):
+    register_rule(_rule)
+
+
+def rule_get(kind):
+    """The registered rule for `kind`, or None for an unknown kind."""
+    return _RULES.get(kind)
+
+
+def rule_choices():
+    """(kind, label) pairs for every registered rule, in registration order."""
+    return [(kind, rule.label) for kind, rule in _RULES.items()]
+
+
+def register_backfill_source(kind, source):
+    """`source(threshold) -> iterable of profile ids` who qualify for rule `kind` today; apps
+    above gamification register these for rules whose facts they hold."""
+    _BACKFILL_SOURCES[kind] = source
+
+
+# Caches ------------------------------------------------------------------------------------
+def achievements_active():
+    """The active definitions, cached; the admin's saves and deletes forget them (signals)."""
+    definitions = cache.get(ACTIVE_CACHE_KEY)
+    if definitions is None:
+        definitions = list(Achievement.objects.filter(is_active=True))
+        cache.set(ACTIVE_CACHE_KEY, definitions, timeout=600)
+    return definitions
+
+
+def achievements_forget(**kwargs):
+    cache.delete(ACTIVE_CACHE_KEY)
+
+
+def earned_forget(*, profile_ids):
+    cache.delete_many([EARNED_CACHE_KEY.format(pk) for pk in profile_ids])
+
+
+def earned_forget_row(*, instance, **kwargs):
+    """Signal receiver: an EarnedAchievement row was deleted (admin, cascade)."""
+    earned_forget(profile_ids=[instance.profile_id])
+
+
+def _earned_remember_on_commit(profile_id, achievement_ids):
+    # Written only after commit, so a rolled-back award is never remembered as earned. A cached
+    # set can only lack ids (then the database is asked), never claim one that was not earned,
+    # except after a delete, which forgets the entry (signal).
+    ids = frozenset(achievement_ids)
+    transaction.on_commit(lambda: cache.set(EARNED_CACHE_KEY.format(profile_id), ids, EARNED_CACHE_SECONDS))
+
+
+def achievement_fact_wanted(fact, *, profile_id):
+    """Whether an active achievement the learner may not have earned yet reads `fact` from the
+    ActivityEvent, so the caller should compute it. Costs no query beyond the cached
+    definitions (which the action loads anyway); a cold earned cache answers "wanted"."""
+    known = cache.get(EARNED_CACHE_KEY.format(profile_id)) or frozenset()
+    return any(a.pk not in known and a.rule in _RULES and fact in _RULES[a.rule].facts for a in achievements_active())
+
+
+# Evaluation and awarding -------------------------------------------------------------------
 def achievements_evaluate(*, stats, event, stats_before):
-    """Placeholder until the achievements work lands: nothing is earned yet."""
-    return []
+    """Award every active achievement this action earns; returns the new EarnedAchievement rows.
+
+    Precondition: called by `activity_record` inside the action's transaction, holding the lock
+    on `stats` (saved). Each achievement is earned at most once per learner (the lock makes the
+    earned check exact; the unique constraint backs it up); its XP reward is credited to the
+    ledger and to `stats`, which is saved again. A reward can lift the level or total XP over
+    another threshold, so evaluation repeats until nothing new is earned.
+    """
+    definitions = [a for a in achievements_active() if a.rule in _RULES]
+    if not definitions:
+        return []
+    context = AchievementContext(stats=stats, stats_before=stats_before, event=event)
+    known = cache.get(EARNED_CACHE_KEY.format(stats.profile_id)) or frozenset()
+    earned_ids = None  # every earned id from the database, once a candidate needs it
+    new = []
+    while True:
+        skip = known if earned_ids is None else earned_ids
+        candidates = [a for a in definitions if a.pk not in skip and _RULES[a.rule].is_met(context, a.threshold)]
+        if candidates and earned_ids is None:
+            earned_ids = set(
+                EarnedAchievement.objects.filter(profile_id=stats.profile_id).values_list("achievement_id", flat=True)
+            )
+            candidates = [a for a in candidates if a.pk not in earned_ids]
+        if not candidates:
+            break
+        new += achievement_grant(
+            stats=stats, achievements=candidates, earned_at=event.occurred_at, earned_on=event.local_date
+        )
+        earned_ids.update(a.pk for a in candidates)
+    if earned_ids is not None:
+        _earned_remember_on_commit(stats.profile_id, earned_ids)
+    return new
+
+
+def achievement_grant(*, stats, achievements, earned_at, earned_on):
+    """Record `achievements` as earned by the learner of `stats` and credit their XP rewards.
+
+    Precondition: inside a transaction, holding the lock on `stats`, having checked that none
+    of them is earned yet. Updates total XP, level, badge and xp_reached_at on `stats` and saves
+    them. Returns the new EarnedAchievement rows (with `achievement` set).
+    """
+    assert transaction.get_connection().in_atomic_block, "achievement_grant needs the caller's transaction"
+    rows = EarnedAchievement.objects.bulk_create(
+        EarnedAchievement(profile_id=stats.profile_id, achievement=a, earned_at=earned_at) for a in achievements
+    )
+    rewarded = [a for a in achievements if a.xp_reward > 0]
+    if rewarded:
+        XpEntry.objects.bulk_create(
+            XpEntry(
+                profile_id=stats.profile_id,
+                amount=a.xp_reward,
+                reason=XpReason.ACHIEVEMENT,
+                source=f"achievement:{a.slug}",
+                earned_on=earned_on,
+                created_at=earned_at,
+            )
+            for a in rewarded
+        )
+        stats.total_xp += sum(a.xp_reward for a in rewarded)
+        stats.level = level_for_xp(stats.total_xp)
+        stats.badge = badge_for(badges_all(), stats.total_xp, stats.problems_solved)
+        stats.xp_reached_at = earned_at
+        stats.save(update_fields=["total_xp", "level", "badge", "xp_reached_at", "updated_at"])
+    return rows
+
+
+def achievement_backfill(achievement, *, now=None):
+    """Award `achievement` to everyone who already qualifies and has not earned it; returns
+    how many learners were awarded.
+
+    Each learner is awarded in a transaction of their own, holding their stats lock like a
+    learner action does, so it is safe against concurrent activity and idempotent: running it
+    again awards nobody twice. An inactive achievement or an unknown rule awards nobody.
+    """
+    rule = _RULES.get(achievement.rule)
+    if rule is None or not achievement.is_active:
+        return 0
+    qualifying = set(rule.qualifying_profile_ids(achievement.threshold))
+    qualifying -= set(achievement.earned.values_list("profile_id", flat=True))
+    now = now or timezone.now()
+    awarded = 0
+    for profile_id in sorted(qualifying):
+        with transaction.atomic(durable=True):
+            stats, _ = ProfileStats.objects.select_for_update(of=("self",)).get_or_create(profile_id=profile_id)
+            if EarnedAchievement.objects.filter(profile_id=profile_id, achievement=achievement).exists():
+                continue
+            profile = Profile.objects.only("time_zone").get(pk=profile_id)
+            level_before, badge_before = stats.level, stats.badge
+            rows = achievement_grant(
+                stats=stats, achievements=[achievement], earned_at=now, earned_on=profile.local_today(now)
+            )
+            celebrations_for_change(
+                profile_id=profile_id,
+                level_before=level_before,
+                level_after=stats.level,
+                badge_before=badge_before,
+                badge_after=stats.badge,
+                earned=rows,
+            )
+            transaction.on_commit(lambda pid=profile_id: earned_forget(profile_ids=[pid]))
+        awarded += 1
+    return awarded

@@ -6,9 +6,13 @@ class GamificationConfig(AppConfig):
     name = "gamification"
 
     def ready(self):
-        from .models import Badge
+        from .achievements import achievements_forget, earned_forget_row
+        from .models import Achievement, Badge, EarnedAchievement
         from .services import badges_forget
 
         # Cache invalidation only: no domain logic lives in signals.
         post_save.connect(badges_forget, sender=Badge, dispatch_uid="badges_forget_save")
         post_delete.connect(badges_forget, sender=Badge, dispatch_uid="badges_forget_delete")
+        post_save.connect(achievements_forget, sender=Achievement, dispatch_uid="achievements_forget_save")
+        post_delete.connect(achievements_forget, sender=Achievement, dispatch_uid="achievements_forget_delete")
+        post_delete.connect(earned_forget_row, sender=EarnedAchievement, dispatch_uid="earned_forget_delete")

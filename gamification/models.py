@@ -74,6 +74,11 @@ class ProfileStats(models.Model):
     streak_freezes = models.PositiveSmallIntegerField(default=0)
     badge = models.ForeignKey(Badge, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     xp_reached_at = models.DateTimeField(null=True, blank=True, help_text="When total XP last grew (ties on boards).")
+    # What this learner's board entries last received, so an action that earns no XP costs no
+    # board write unless these change (gamification/leaderboards.py). Not derived facts: a stale
+    # value only causes one redundant write.
+    board_longest_streak = models.PositiveIntegerField(default=0)
+    board_is_public = models.BooleanField(default=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -2,9 +2,9 @@
 
 from dataclasses import dataclass
 
-from django.db.models import Sum
+from django.db.models import OuterRef, Q, Subquery, Sum
 
-from .models import ActivityDay, XpEntry
+from .models import Achievement, ActivityDay, EarnedAchievement, XpEntry
 from .services import badges_all
 
 
@@ -54,4 +54,22 @@ def badge_progress(stats):
         following,
         share(stats.total_xp, following.required_points),
         share(stats.problems_solved, following.required_problems),
+    )
+
+
+def achievement_list_for(profile):
+    """Every active achievement, plus inactive ones the learner already earned, each with
+    `earned_at` (None when not earned yet), in display order. One query."""
+    earned = EarnedAchievement.objects.filter(profile=profile, achievement=OuterRef("pk")).values("earned_at")[:1]
+    return list(
+        Achievement.objects.annotate(earned_at=Subquery(earned))
+        .filter(Q(is_active=True) | Q(earned_at__isnull=False))
+        .order_by("display_order", "pk")
+    )
+
+
+def achievements_recent_for(profile, *, limit=3):
+    """The learner's most recently earned achievements (EarnedAchievement with `achievement`). One query."""
+    return list(
+        EarnedAchievement.objects.filter(profile=profile).select_related("achievement").order_by("-earned_at")[:limit]
     )

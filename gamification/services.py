@@ -7,11 +7,11 @@ app never imports learning.
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
-from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Count, Q, Sum
 
 from .achievements import achievements_evaluate
+from .badges import BADGES_CACHE_KEY, badge_for, badges_all, badges_forget  # noqa: F401 (re-exported)
 from .celebrations import celebrations_record
 from .leaderboards import leaderboard_record
 from .levels import level_for_xp
@@ -118,28 +118,6 @@ def streak_as_of(stats, today):
     return stats.current_streak if missed <= stats.streak_freezes else 0
 
 
-def badge_for(badges, total_xp, problems_solved):
-    """The highest badge whose points and problems requirements are both met."""
-    reached = [b for b in badges if total_xp >= b.required_points and problems_solved >= b.required_problems]
-    return max(reached, key=lambda b: (b.required_points, b.required_problems), default=None)
-
-
-BADGES_CACHE_KEY = "gamification:badges"
-
-
-def badges_all():
-    """Every badge, cached: they change only in the admin, which forgets the cache (signals)."""
-    badges = cache.get(BADGES_CACHE_KEY)
-    if badges is None:
-        badges = list(Badge.objects.all())
-        cache.set(BADGES_CACHE_KEY, badges, timeout=600)
-    return badges
-
-
-def badges_forget(**kwargs):
-    cache.delete(BADGES_CACHE_KEY)
-
-
 def _locked_stats(profile_id):
     """The learner's stats row, created if missing, locked for this transaction. Stats are
     locked before anything else a learner action touches in this app, always in that order."""
@@ -188,7 +166,13 @@ def activity_record(*, event):
         days.append(ActivityDay(profile_id=event.profile_id, day=after.last_active_on))
         ActivityDay.objects.bulk_create(days, ignore_conflicts=True)
 
-    level_before, badge_before, total_before = stats.level, stats.badge, stats.total_xp
+    # The badge from the cached list, not `stats.badge` (a query on the submit path).
+    badge_before = next((badge for badge in badges_all() if badge.pk == stats.badge_id), None)
+    if badge_before is not None:
+        stats.badge = badge_before
+    else:
+        badge_before = stats.badge
+    level_before, total_before = stats.level, stats.total_xp
     stats.total_xp += gained
     stats.problems_solved += solved
     stats.level = level_for_xp(stats.total_xp)

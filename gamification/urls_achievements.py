@@ -1,5 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from .views import achievements
 
 app_name = "achievements"
 
-urlpatterns = []
+urlpatterns = [
+    path("", achievements.achievement_list, name="list"),
+]

@@ -1,5 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from .views import leaderboards
 
 app_name = "leaderboards"
 
-urlpatterns = []
+urlpatterns = [
+    path("", leaderboards.board, name="board"),
+]

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from gamification import charts
 from gamification.levels import level_progress
-from gamification.selectors import activity_between, badge_progress, xp_by_day
+from gamification.selectors import achievements_recent_for, activity_between, badge_progress, xp_by_day
 from gamification.services import stats_for, streak_as_of
 
 from .models import Goal, PracticeSession, ProblemOfTheDayCompletion
@@ -16,6 +16,7 @@ from .services.potd import potd_for_profile
 
 CALENDAR_WEEKS = 12
 CHART_DAYS = 30
+RECENT_ACHIEVEMENTS = 3
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,7 @@ class Dashboard:
     potd: object
     potd_done: bool
     recent_sessions: list
+    recent_achievements: list
 
 
 def dashboard_for(profile, now=None):
@@ -53,6 +55,8 @@ def dashboard_for(profile, now=None):
     sessions = list(
         PracticeSession.objects.filter(profile=profile).select_related("module").order_by("-started_at")[:5]
     )
+    # Every achievement needs some activity, so a newcomer costs no query here.
+    recent_achievements = achievements_recent_for(profile, limit=RECENT_ACHIEVEMENTS) if stats.last_active_on else []
     return Dashboard(
         profile=profile,
         today=today,
@@ -68,4 +72,5 @@ def dashboard_for(profile, now=None):
         potd=potd,
         potd_done=potd_done,
         recent_sessions=sessions,
+        recent_achievements=recent_achievements,
     )

@@ -3,7 +3,7 @@ the submissions they summarise. Set-wise queries; each returns a list of Drift."
 
 from dataclasses import dataclass
 
-from django.db.models import Count, Max, Sum
+from django.db.models import Count, Q, Sum
 
 from accounts.models import Profile, User
 from gamification.models import XpEntry, XpReason
@@ -35,7 +35,7 @@ def progress_drift(*, fix=False):
     facts = {
         (row["profile_id"], row["problem_id"]): row
         for row in Submission.objects.values("profile_id", "problem_id").annotate(
-            attempts=Count("pk"), points=Sum("points_awarded"), solved=Max("is_first_solve")
+            attempts=Count("pk"), points=Sum("points_awarded"), solved=Count("pk", filter=Q(is_first_solve=True))
         )
     }
     drift = []

@@ -7,6 +7,7 @@ from django.db import connection
 
 from accounts import services
 from accounts.models import LinkRole
+from gamification.models import Achievement
 
 PASSWORD = "correct-horse-battery-staple"
 
@@ -17,6 +18,26 @@ def fresh_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def seeded_achievements_off(request):
+    """The seeded achievements (gamification migration 0005) add XP rewards to what a learner
+    earns; tests about other things assert exact totals, so the seeds are switched off unless a
+    test asks for the `seeded_achievements` fixture. Tests without a database are left alone."""
+    uses_db = request.node.get_closest_marker("django_db") or {"db", "transactional_db"} & set(request.fixturenames)
+    if not uses_db or "seeded_achievements" in request.fixturenames:
+        return
+    # pytest-django's helper sets the database up as the test's own marker or fixture asks
+    # (transactional, serialized rollback); asking for `db` here would override that.
+    request.getfixturevalue("_django_db_helper")
+    Achievement.objects.filter(is_active=True).update(is_active=False)
+
+
+@pytest.fixture
+def seeded_achievements(db):
+    """The seeded achievements, active, as in production."""
+    return list(Achievement.objects.filter(is_active=True))
 
 
 def pytest_collection_modifyitems(config, items):

@@ -75,6 +75,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "csp.context_processors.nonce",
                 "accounts.context_processors.active_profile",
+                "gamification.context_processors.celebrations",
             ],
         },
     },
@@ -140,6 +141,9 @@ CSRF_COOKIE_HTTPONLY = True
 # single IP is never locked out by one child's typos. See accounts/lockout.py.
 LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=8)
 LOGIN_LOCKOUT_SECONDS = env.int("LOGIN_LOCKOUT_SECONDS", default=15 * 60)
+
+# How long a board's "of N learners" total may be reused; ranks and rows are always live.
+LEADERBOARD_TOTAL_SECONDS = env.int("LEADERBOARD_TOTAL_SECONDS", default=30)
 
 LINK_CODE_TTL_HOURS = env.int("LINK_CODE_TTL_HOURS", default=72)
 GRADUATION_INVITE_TTL_HOURS = env.int("GRADUATION_INVITE_TTL_HOURS", default=7 * 24)

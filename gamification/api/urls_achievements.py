@@ -1,5 +1,10 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import achievement_views
 
 app_name = "achievements_api"
 
-urlpatterns = []
+urlpatterns = [
+    path("achievements/", achievement_views.AchievementListApi.as_view(), name="achievement-list"),
+    path("celebrations/", achievement_views.CelebrationListApi.as_view(), name="celebration-list"),
+]

@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.errors import Conflict, DomainError, InvalidInput, NotFound
+from gamification.achievements import achievement_fact_wanted
 from gamification.models import XpReason
 from gamification.services import ActivityEvent, ActivityOutcome, XpAward, activity_record
 
@@ -248,7 +249,10 @@ def _record(*, profile, problem, cleaned, key, expected_version, practice_sessio
             first_solve_seconds=seconds_taken if first_solve else None,
             session_questions=practice_session.question_count if session_closed else None,
             session_correct=practice_session.correct_count if session_closed else None,
-            modules_completed=completed_module_count(profile) if first_solve else None,
+            # A count over every module: only worth it while an achievement still needs it.
+            modules_completed=completed_module_count(profile)
+            if first_solve and achievement_fact_wanted("modules_completed", profile_id=profile.pk)
+            else None,
         )
     )
     return SubmissionResult(submission=submission, progress=progress, potd_completed=potd_completed, activity=activity)

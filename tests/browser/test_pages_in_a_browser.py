@@ -2,6 +2,7 @@
 
 import pytest
 
+from accounts import services
 from learning.services.content import content_sync
 from tests.conftest import PASSWORD, make_user
 
@@ -36,7 +37,11 @@ def test_the_api_docs_render_under_the_csp(page):
     assert page.csp_violations == []
 
 
-def test_a_parent_switches_to_a_child_and_back(page, parent, child):
+def test_a_parent_switches_to_a_child_and_back(page):
+    # Made here, not by the `parent`/`child` fixtures: those ask for the `db` fixture, which does
+    # not mix with this module's transactional, serialized-rollback marker.
+    parent = make_user("pat@example.com")
+    child = services.managed_profile_create(guardian=parent, display_name="Kit")
     sign_in(page, parent.email)
     # Choosing a learner submits the picker by itself (static/js/app.js); no button press needed.
     page.select_option("select[name=profile_id]", str(child.pk))

@@ -15,6 +15,12 @@ SCHEDULES = [
         "schedule_type": Schedule.MINUTES,
         "minutes": 10,
     },
+    {
+        "name": "gamification: refresh leaderboards",
+        "func": "gamification.tasks.refresh_leaderboards",
+        "schedule_type": Schedule.MINUTES,
+        "minutes": 1,
+    },
 ]
 
 
