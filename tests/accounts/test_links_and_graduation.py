@@ -1,14 +1,13 @@
-import threading
 from datetime import timedelta
 
 import pytest
 import time_machine
-from django.db import connection
 from django.utils import timezone
 
 from accounts import services
 from accounts.errors import Conflict, Gone, InvalidInput, NotFound, PermissionDenied
 from accounts.models import GraduationInvite, LinkCode, LinkRole, Profile, ProfileLink, User
+from tests.concurrency import race
 from tests.conftest import PASSWORD, make_user
 
 
@@ -115,34 +114,12 @@ def test_invalid_timezone_and_blank_name_are_refused(parent, child):
     assert child.time_zone == "UTC"
 
 
-def _race(count, target):
-    """Run `target(i)` in `count` threads released together; collect results or exceptions."""
-    barrier = threading.Barrier(count)
-    outcomes = [None] * count
-
-    def run(index):
-        try:
-            barrier.wait()
-            outcomes[index] = target(index)
-        except Exception as error:  # the losers' errors are the point of the test
-            outcomes[index] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return outcomes
-
-
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_concurrent_accepts_of_one_code_link_exactly_one_learner():
     teacher = make_user("t@example.com")
     learners = [make_user(f"l{i}@example.com") for i in range(4)]
     code = services.link_code_create(user=teacher, role=LinkRole.TEACHER)
-    outcomes = _race(4, lambda i: services.link_code_accept(user=learners[i], code=code.code))
+    outcomes = race(4, lambda i: services.link_code_accept(user=learners[i], code=code.code))
     assert sum(isinstance(o, ProfileLink) for o in outcomes) == 1, outcomes
     assert all(isinstance(o, (ProfileLink, Gone)) for o in outcomes), outcomes
     assert ProfileLink.objects.filter(user=teacher).count() == 1
@@ -151,7 +128,7 @@ def test_concurrent_accepts_of_one_code_link_exactly_one_learner():
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_concurrent_signups_with_one_email_in_different_cases_make_one_user():
     emails = ["race@example.com", "RACE@example.com", "Race@Example.com"]
-    outcomes = _race(3, lambda i: services.user_register(email=emails[i], password=PASSWORD))
+    outcomes = race(3, lambda i: services.user_register(email=emails[i], password=PASSWORD))
     assert sum(isinstance(o, User) for o in outcomes) == 1
     assert all(isinstance(o, (User, InvalidInput)) for o in outcomes), outcomes
     assert User.objects.count() == 1 and Profile.objects.count() == 1

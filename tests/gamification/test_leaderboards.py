@@ -3,7 +3,6 @@ scheduled reconciliation with the ledger, rollover, the replaced design's failur
 budgets, and awards racing on PostgreSQL."""
 
 import itertools
-import threading
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -27,6 +26,7 @@ from gamification.leaderboards import (
 from gamification.models import Achievement, BoardEntry, BoardRefresh, ProfileStats, XpEntry, XpReason
 from gamification.services import ActivityEvent, XpAward, activity_record
 from learning.services.submissions import submission_create
+from tests.concurrency import race
 from tests.conftest import make_user
 from tests.learning.factories import ProblemFactory
 
@@ -348,27 +348,6 @@ def test_the_refresh_task_is_scheduled_every_minute(db):
 # Concurrency (PostgreSQL) ------------------------------------------------------------------------
 
 
-def _race(count, target):
-    barrier = threading.Barrier(count)
-    outcomes = [None] * count
-
-    def run(index):
-        try:
-            barrier.wait()
-            outcomes[index] = target(index)
-        except Exception as error:  # collected and asserted on below
-            outcomes[index] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return outcomes
-
-
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_concurrent_awards_and_a_refresh_keep_the_boards_equal_to_the_ledger():
@@ -383,7 +362,7 @@ def test_concurrent_awards_and_a_refresh_keep_the_boards_equal_to_the_ledger():
             return submission_create(profile=others[index - 8], problem=problems[index - 8], answer="3/4")
         return leaderboards_refresh()
 
-    outcomes = _race(13, run)
+    outcomes = race(13, run)
     assert not [o for o in outcomes if isinstance(o, Exception)], outcomes
     assert BoardEntry.objects.get(profile=racer, board="all").xp == 8 * 150
     assert_boards_match_ledger(now=None)

@@ -1,14 +1,13 @@
-import threading
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from accounts.errors import Conflict, DomainError, InvalidInput, NotFound
 from gamification.models import ProfileStats, XpEntry
 from learning.models import ProblemProgress, ProgressStatus, Submission
 from learning.services.submissions import ModuleLocked, problem_open, submission_create
+from tests.concurrency import race
 from tests.conftest import make_user
 
 from .factories import ModuleFactory, ProblemFactory
@@ -130,32 +129,11 @@ def test_stale_version_is_refused_with_the_current_state(learner, problem):
     assert Submission.objects.count() == 1
 
 
-def _race(count, target):
-    barrier = threading.Barrier(count)
-    outcomes = [None] * count
-
-    def run(index):
-        try:
-            barrier.wait()
-            outcomes[index] = target(index)
-        except Exception as error:  # collected and asserted on below
-            outcomes[index] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return outcomes
-
-
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_concurrent_correct_submissions_award_first_solve_points_exactly_once():
     profile = make_user("racer@example.com").profile
     problem = ProblemFactory()
-    outcomes = _race(8, lambda i: submission_create(profile=profile, problem=problem, answer="3/4"))
+    outcomes = race(8, lambda i: submission_create(profile=profile, problem=problem, answer="3/4"))
     assert not [o for o in outcomes if isinstance(o, Exception)], outcomes
     assert Submission.objects.filter(profile=profile).count() == 8
     assert Submission.objects.filter(profile=profile, is_first_solve=True).count() == 1
@@ -171,7 +149,7 @@ def test_concurrent_correct_submissions_award_first_solve_points_exactly_once():
 def test_concurrent_retries_with_one_idempotency_key_record_once():
     profile = make_user("retry@example.com").profile
     problem = ProblemFactory()
-    outcomes = _race(
+    outcomes = race(
         4, lambda i: submission_create(profile=profile, problem=problem, answer="3/4", idempotency_key="same")
     )
     assert not [o for o in outcomes if isinstance(o, Exception)], outcomes
