@@ -116,6 +116,15 @@ class ProfileSettingsForm(forms.Form):
         help_text="One emoji, or leave empty to show your initials.",
     )
     avatar_colour = forms.ChoiceField(label="Avatar colour", choices=AVATAR_COLOURS, widget=forms.RadioSelect)
+    show_on_leaderboards = forms.BooleanField(
+        label="Show me on public leaderboards",
+        required=False,
+        help_text="Only your display name and XP are shown.",
+    )
+
+
+class LeaderboardOptInForm(forms.Form):
+    show_on_leaderboards = forms.BooleanField(required=False)
 
 
 class PrefixedIdsMixin:

@@ -59,6 +59,7 @@ urlpatterns = [
     path("links/<int:link_id>/remove/", views.link_remove, name="link_remove"),
     path("profiles/<int:profile_id>/access/", views.profile_access, name="profile_access"),
     path("profiles/<int:profile_id>/rename/", views.profile_rename, name="profile_rename"),
+    path("profiles/<int:profile_id>/leaderboards/", views.profile_leaderboards, name="profile_leaderboards"),
     path("profiles/<int:profile_id>/delete/", views.profile_delete, name="profile_delete"),
     path("profiles/<int:profile_id>/export/", views.profile_export_download, name="profile_export"),
     path("profiles/<int:profile_id>/graduation/", views.graduation_invite, name="graduation_invite"),

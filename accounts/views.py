@@ -24,6 +24,7 @@ from .forms import (
     DeleteProfileForm,
     EmailAuthenticationForm,
     GraduateForm,
+    LeaderboardOptInForm,
     LinkAcceptForm,
     LinkCodeForm,
     ManagedProfileForm,
@@ -117,6 +118,7 @@ def account_settings(request):
         "time_zone": profile.time_zone,
         "avatar_emoji": profile.avatar_emoji,
         "avatar_colour": profile.avatar_colour,
+        "show_on_leaderboards": profile.show_on_leaderboards,
     }
     form = ProfileSettingsForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -207,6 +209,20 @@ def profile_rename(request, profile_id):
             messages.success(request, f"{old_name} is now called {profile.display_name}.")
             return redirect("accounts:family")
     return _render_family(request, status=INVALID, rename_forms={profile.pk: form})
+
+
+@login_required
+@require_POST
+def profile_leaderboards(request, profile_id):
+    """A guardian shows or hides a learner on public leaderboards (children start hidden)."""
+    profile = profile_or_404(request.user, profile_id, permissions.MANAGE)
+    form = LeaderboardOptInForm(request.POST)
+    form.is_valid()  # a missing checkbox is "off"; there is nothing else to get wrong
+    shown = form.cleaned_data.get("show_on_leaderboards", False)
+    services.profile_update(actor=request.user, profile=profile, show_on_leaderboards=shown)
+    where = "shown on" if shown else "hidden from"
+    messages.success(request, f"{profile.display_name} is {where} public leaderboards (boards update within a minute).")
+    return redirect("accounts:family")
 
 
 @login_required

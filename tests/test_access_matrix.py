@@ -91,6 +91,7 @@ CASES = [
     ("accounts:link_remove", "post", lambda w: {"link_id": w["lena_link"].pk}, None, LINK_REMOVE_PAGE),
     ("accounts:profile_access", "get", lambda w: {"profile_id": w["kit"].pk}, None, CHILD_MANAGE_PAGE),
     ("accounts:profile_rename", "post", lambda w: {"profile_id": w["kit"].pk}, lambda w: {"display_name": "Kitty"}, CHILD_MANAGE_PAGE),
+    ("accounts:profile_leaderboards", "post", lambda w: {"profile_id": w["kit"].pk}, lambda w: {"show_on_leaderboards": "on"}, CHILD_MANAGE_PAGE),
     ("accounts:profile_delete", "get", lambda w: {"profile_id": w["kit"].pk}, None, CHILD_MANAGE_PAGE),
     ("accounts:profile_export", "get", lambda w: {"profile_id": w["kit"].pk}, None, CHILD_MANAGE_PAGE),
     ("accounts:graduation_invite", "get", lambda w: {"profile_id": w["kit"].pk}, None, CHILD_MANAGE_PAGE),

@@ -703,3 +703,24 @@ def test_error_pages_render(client, db):
 
     assert "Something went wrong" in render_to_string("500.html")
     assert "400" in render_to_string("400.html")
+
+
+def test_a_guardian_opts_a_child_into_public_leaderboards_and_out_again(client, parent, child):
+    assert not child.show_on_leaderboards
+    client.force_login(parent)
+    response = client.post(reverse("accounts:profile_leaderboards", args=[child.pk]), {"show_on_leaderboards": "on"})
+    assert response.status_code == 302
+    child.refresh_from_db()
+    assert child.show_on_leaderboards
+    client.post(reverse("accounts:profile_leaderboards", args=[child.pk]), {})
+    child.refresh_from_db()
+    assert not child.show_on_leaderboards
+
+
+def test_a_learner_opts_out_of_public_leaderboards_in_settings(client, learner):
+    client.force_login(learner)
+    assert learner.profile.show_on_leaderboards
+    data = {"display_name": "Lena", "time_zone": "UTC", "avatar_emoji": "", "avatar_colour": "#4f46e5"}
+    assert client.post(reverse("accounts:settings"), data).status_code == 302
+    learner.profile.refresh_from_db()
+    assert not learner.profile.show_on_leaderboards
