@@ -13,21 +13,19 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from django.conf import settings
-from django.core.cache import cache
 from django.db import OperationalError, connection, transaction
-from django.db.models import F, Max, Sum, Window
+from django.db.models import F, IntegerField, Max, Sum, Window
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Rank
 from django.utils import timezone
 
 from accounts.models import Profile
 
-from .models import Board, BoardEntry, BoardRefresh, ProfileStats, XpEntry
+from .models import Board, BoardEntry, BoardRefresh, BoardScoreCount, ProfileStats, XpEntry
 
 ALL_TIME_PERIOD = date(2000, 1, 1)
 BOARDS = (Board.ALL_TIME, Board.WEEK, Board.MONTH)
 REFRESH_ATTEMPTS = 3
-WRITE_BATCH = 2000
 
 # Best first; the last key makes the order total so paging is stable. Matches board_entry_rank_idx.
 RANK_ORDER = (F("xp").desc(), F("longest_streak").desc(), F("reached_at").asc(), F("profile_id").asc())
@@ -93,68 +91,181 @@ def _previous_period(board, start):
 
 # --- writing ------------------------------------------------------------------------------------
 
+# Bucket widths of BoardScoreCount levels 0, 1 and 2, as right shifts of the XP score.
+SCORE_SHIFTS = (0, 6, 12)
+
+
+def score_buckets(xp):
+    """[(level, bucket)] of one XP score at each BoardScoreCount level."""
+    return [(level, xp >> shift) for level, shift in enumerate(SCORE_SHIFTS)]
+
+
+def _q(name):
+    return connection.ops.quote_name(name)
+
 
 def _upsert_sql():
-    table = connection.ops.quote_name(BoardEntry._meta.db_table)
-    q = connection.ops.quote_name
+    table = _q(BoardEntry._meta.db_table)
     names = ("board", "period_start", "profile_id", "xp", "longest_streak", "reached_at", "is_public")
-    columns = ", ".join(q(name) for name in names)
+    columns = ", ".join(_q(name) for name in names)
     row = "(%s, %s, %s, %s, %s, %s, %s)"
     # One statement for all three boards, atomic on both SQLite (>= 3.24) and PostgreSQL: the
-    # unique key decides insert or update, so no read and no lock on BoardEntry is needed. The
-    # ORM's bulk_create(update_conflicts=True) can only copy EXCLUDED values, not add to them.
+    # unique key decides insert or update. The ORM's bulk_create(update_conflicts=True) can only
+    # copy EXCLUDED values, not add to them.
     return (
         f"INSERT INTO {table} ({columns}) VALUES {row}, {row}, {row} "
-        f"ON CONFLICT ({q('board')}, {q('period_start')}, {q('profile_id')}) DO UPDATE SET "
-        f"{q('xp')} = {table}.{q('xp')} + %s, "
-        f"{q('longest_streak')} = EXCLUDED.{q('longest_streak')}, "
-        f"{q('is_public')} = EXCLUDED.{q('is_public')}, "
+        f"ON CONFLICT ({_q('board')}, {_q('period_start')}, {_q('profile_id')}) DO UPDATE SET "
+        f"{_q('xp')} = {table}.{_q('xp')} + %s, "
+        f"{_q('longest_streak')} = EXCLUDED.{_q('longest_streak')}, "
+        f"{_q('is_public')} = EXCLUDED.{_q('is_public')}, "
         # Awards synced late (offline clients) must not move the reach time backwards.
-        f"{q('reached_at')} = CASE WHEN EXCLUDED.{q('reached_at')} > {table}.{q('reached_at')} "
-        f"THEN EXCLUDED.{q('reached_at')} ELSE {table}.{q('reached_at')} END"
+        f"{_q('reached_at')} = CASE WHEN EXCLUDED.{_q('reached_at')} > {table}.{_q('reached_at')} "
+        f"THEN EXCLUDED.{_q('reached_at')} ELSE {table}.{_q('reached_at')} END"
     )
 
 
+def _counts_add(changes):
+    """Apply {(board, period_start, level, bucket): delta} to BoardScoreCount in one statement.
+
+    Rows are written in key order, so two awards touching the same buckets lock them in the same
+    order and cannot deadlock. Rows that fall to 0 stay until the refresh prunes them.
+    """
+    changes = sorted((key, delta) for key, delta in changes.items() if delta)
+    if not changes:
+        return
+    ops = connection.ops
+    table = _q(BoardScoreCount._meta.db_table)
+    names = ("board", "period_start", "level", "bucket", "learners")
+    values = ", ".join(["(%s, %s, %s, %s, %s)"] * len(changes))
+    params = []
+    for (board, start, level, bucket), delta in changes:
+        params += [board, ops.adapt_datefield_value(start), level, bucket, delta]
+    sql = (
+        f"INSERT INTO {table} ({', '.join(_q(n) for n in names)}) VALUES {values} "
+        f"ON CONFLICT ({_q('board')}, {_q('period_start')}, {_q('level')}, {_q('bucket')}) "
+        f"DO UPDATE SET {_q('learners')} = {table}.{_q('learners')} + EXCLUDED.{_q('learners')}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+def _count_changes(before, after):
+    """{(board, start, level, bucket): delta} turning the public entries `before` into `after`,
+    each {(board, start): (xp, is_public)}."""
+    changes = {}
+    for sign, entries in ((-1, before), (1, after)):
+        for (board, start), (xp, public) in entries.items():
+            if not public:
+                continue
+            for level, bucket in score_buckets(xp):
+                key = (board, start, level, bucket)
+                changes[key] = changes.get(key, 0) + sign
+    return changes
+
+
 def leaderboard_record(*, stats, gained, occurred_at, is_public):
-    """Keep the learner's board entries current after an award; returns None.
+    """Keep the learner's board entries and the boards' score counts current after an award.
 
-    Precondition: called inside the action's transaction, after the learner's `ProfileStats` row
-    (locked with select_for_update) was updated, so one learner's awards are serialised on
-    PostgreSQL; the upsert itself is atomic, so it is race-safe on SQLite too.
+    Precondition: called inside the action's transaction, holding the lock on the learner's
+    `ProfileStats` row (select_for_update), whose longest streak is already the new one; one
+    learner's awards are therefore serialised, and the entries read here cannot change under us.
+    Sets `stats.board_longest_streak`/`stats.board_is_public` to what the entries now hold; the
+    caller saves `stats` afterwards.
 
-    With XP gained: ONE statement upserts the entries of the three periods containing
-    `occurred_at` (xp += gained, or inserted with the period's XP so far; longest streak,
-    visibility and reach time refreshed). Without XP: nothing at all (0 queries) unless the
-    longest streak or the visibility differ from what the entries last received (kept on the
-    stats row as `board_longest_streak`/`board_is_public`); then the learner's existing entries
-    are updated, never created, because a learner without XP in a period has no place on it.
+    With XP gained: read the learner's current entries, upsert the entries of the three periods
+    containing `occurred_at` (xp += gained, or inserted with the period's XP so far; longest
+    streak, visibility and reach time refreshed), and upsert the score-count deltas: one
+    statement on PostgreSQL, three on SQLite. Without XP: nothing (0 queries) unless the longest streak or the
+    visibility differ from what the entries last received; then the learner's existing entries
+    are updated (never created: no XP in a period means no place on it), with their counts.
     """
     streak = stats.longest_streak
     if gained <= 0:
         if stats.board_longest_streak == streak and stats.board_is_public == is_public:
             return None
-        BoardEntry.objects.filter(profile_id=stats.profile_id).exclude(
-            longest_streak=streak, is_public=is_public
-        ).update(longest_streak=streak, is_public=is_public)
-        ProfileStats.objects.filter(pk=stats.pk).update(board_longest_streak=streak, board_is_public=is_public)
+        _record_standing(stats.profile_id, streak, is_public)
         stats.board_longest_streak, stats.board_is_public = streak, is_public
         return None
+    periods = {board: period_start(board, occurred_at) for board in BOARDS}
     field = BoardEntry._meta.get_field
     reached = field("reached_at").get_db_prep_value(occurred_at, connection)
-    params = []
-    for board in BOARDS:
-        start = field("period_start").get_db_prep_value(period_start(board, occurred_at), connection)
+    firsts, rows = {}, []
+    for board, start in periods.items():
         # A missing all-time entry starts from the learner's whole total; a new week or month
         # starts from this award (an entry is only dropped when the period's ledger XP is 0).
-        first = max(stats.total_xp, gained) if board == Board.ALL_TIME else gained
-        params += [board, start, stats.profile_id, first, streak, reached, is_public]
-    params.append(gained)
-    with connection.cursor() as cursor:
-        cursor.execute(_upsert_sql(), params)
-    # Not persisted here (that would cost a statement on the hot path): a stale marker only
-    # makes a later XP-less action write once more, never skip a needed write.
+        firsts[board] = max(stats.total_xp, gained) if board == Board.ALL_TIME else gained
+        day = field("period_start").get_db_prep_value(start, connection)
+        rows += [board, day, stats.profile_id, firsts[board], streak, reached, is_public]
+    if connection.vendor == "postgresql":
+        # One round trip: read the old entries, upsert them and add the count deltas together.
+        pairs = [value for board, start in periods.items() for value in (board, start)]
+        with connection.cursor() as cursor:
+            cursor.execute(_record_sql(), [stats.profile_id, *pairs, *rows, gained])
+    else:
+        before = {
+            (board, start): (xp, public)
+            for board, start, xp, public in BoardEntry.objects.filter(
+                profile_id=stats.profile_id, period_start__in=set(periods.values()), board__in=BOARDS
+            ).values_list("board", "period_start", "xp", "is_public")
+            if periods[board] == start
+        }
+        with connection.cursor() as cursor:
+            cursor.execute(_upsert_sql(), [*rows, gained])
+        after = {
+            (board, start): (
+                (before[(board, start)][0] + gained) if (board, start) in before else firsts[board],
+                is_public,
+            )
+            for board, start in periods.items()
+        }
+        _counts_add(_count_changes(before, after))
     stats.board_longest_streak, stats.board_is_public = streak, is_public
     return None
+
+
+def _record_sql():
+    """PostgreSQL: `leaderboard_record`'s three steps as one statement. Its parts share one
+    snapshot, so `old` holds the entries as they were before `up` changed them."""
+    entries, counts = _q(BoardEntry._meta.db_table), _q(BoardScoreCount._meta.db_table)
+    levels = ", ".join(f"({level}, {shift})" for level, shift in enumerate(SCORE_SHIFTS))
+    return f"""
+        WITH old AS (
+            SELECT board, period_start, xp, is_public FROM {entries}
+            WHERE profile_id = %s AND (board, period_start) IN ((%s, %s::date), (%s, %s::date), (%s, %s::date))
+        ), up AS (
+            {_upsert_sql()}
+            RETURNING board, period_start, xp, is_public
+        ), delta AS (
+            SELECT board, period_start, xp, -1 AS change FROM old WHERE is_public
+            UNION ALL
+            SELECT board, period_start, xp, 1 FROM up WHERE is_public
+        )
+        INSERT INTO {counts} (board, period_start, level, bucket, learners)
+        SELECT d.board, d.period_start, l.level, d.xp >> l.shift, SUM(d.change)
+        FROM delta d CROSS JOIN (VALUES {levels}) AS l(level, shift)
+        GROUP BY d.board, d.period_start, l.level, d.xp >> l.shift
+        HAVING SUM(d.change) <> 0
+        ORDER BY 1, 2, 3, 4
+        ON CONFLICT (board, period_start, level, bucket)
+        DO UPDATE SET learners = {counts}.learners + EXCLUDED.learners
+    """
+
+
+def _record_standing(profile_id, streak, is_public):
+    """Give the learner's existing entries a new longest streak and visibility, with counts."""
+    entries = list(
+        BoardEntry.objects.select_for_update()
+        .filter(profile_id=profile_id)
+        .values_list("pk", "board", "period_start", "xp", "is_public", "longest_streak")
+    )
+    stale = [pk for pk, _, _, _, public, old in entries if (public, old) != (is_public, streak)]
+    if not stale:
+        return
+    BoardEntry.objects.filter(pk__in=stale).update(longest_streak=streak, is_public=is_public)
+    flipped = [(board, start, xp, public) for _, board, start, xp, public, _ in entries if public != is_public]
+    before = {(board, start): (xp, public) for board, start, xp, public in flipped}
+    after = {(board, start): (xp, is_public) for board, start, xp, _ in flipped}
+    _counts_add(_count_changes(before, after))
 
 
 # --- reading ------------------------------------------------------------------------------------
@@ -164,57 +275,28 @@ def _public(board, start):
     return BoardEntry.objects.filter(board=board, period_start=start, is_public=True)
 
 
-def _count_ahead(board, start, xp, longest_streak, reached_at):
-    """Public entries strictly ahead of (xp, longest_streak, reached_at), in one statement.
-
-    Three counts rather than one OR: each is a single range of board_entry_rank_idx, while the
-    OR of the three made PostgreSQL filter the whole board (26 ms at 64k entries).
-    """
-    table = BoardEntry._meta.db_table
-    scope = "board = %s AND period_start = %s AND is_public = %s"
-    sql = (
-        f"SELECT (SELECT COUNT(*) FROM {table} WHERE {scope} AND xp > %s)"
-        f" + (SELECT COUNT(*) FROM {table} WHERE {scope} AND xp = %s AND longest_streak > %s)"
-        f" + (SELECT COUNT(*) FROM {table} WHERE {scope} AND xp = %s AND longest_streak = %s AND reached_at < %s)"
-    )
-    ops = connection.ops
-    where = [board, ops.adapt_datefield_value(start), True]
-    reached = ops.adapt_datetimefield_value(reached_at)
-    params = [*where, xp, *where, xp, longest_streak, *where, xp, longest_streak, reached]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchone()[0]
-
-
-def _public_total(board, start, public):
-    """How many learners are on the board. Cached for LEADERBOARD_TOTAL_SECONDS because counting
-    a whole board is the one read here that grows with it, and a total that is seconds old is
-    honest enough; the rows and ranks themselves are always live."""
-    seconds = settings.LEADERBOARD_TOTAL_SECONDS
-    if not seconds:
-        return public.count()
-    key = f"leaderboard-total:{board}:{start.isoformat()}"
-    total = cache.get(key)
-    if total is None:
-        total = public.count()
-        cache.set(key, total, seconds)
-    return total
+def _public_total(board, start):
+    """How many public entries a board period has: the sum of its widest score buckets."""
+    total = BoardScoreCount.objects.filter(board=board, period_start=start, level=len(SCORE_SHIFTS) - 1).aggregate(
+        n=Sum("learners")
+    )["n"]
+    return total or 0
 
 
 def leaderboard_page(board, *, page=1, per_page=100, now=None, me_profile_id=None):
     """One page of a board's public entries, best first, and the number of public entries.
 
     Two queries: the page with RANK() computed in the database (pipelined along
-    board_entry_rank_idx, so only `page * per_page` index entries are read) and a COUNT.
-    Unknown boards raise ValueError; pages past the end are empty.
+    board_entry_rank_idx, so only `page * per_page` index entries are read) and the total from
+    the score counts. Unknown boards raise ValueError; pages past the end are empty.
     """
     _check_board(board)
     start = period_start(board, now or timezone.now())
     page = max(1, int(page))
     offset = (page - 1) * per_page
-    public = _public(board, start)
     ranked = (
-        public.annotate(rank=Window(Rank(), order_by=list(RANK_ORDER[:3])))
+        _public(board, start)
+        .annotate(rank=Window(Rank(), order_by=list(RANK_ORDER[:3])))
         .order_by(*RANK_ORDER)
         .values_list("rank", "profile_id", "profile__display_name", "xp", "longest_streak", "reached_at")
     )
@@ -222,25 +304,53 @@ def leaderboard_page(board, *, page=1, per_page=100, now=None, me_profile_id=Non
         BoardRow(rank, profile_id, name, xp, streak, reached, is_me=profile_id == me_profile_id)
         for rank, profile_id, name, xp, streak, reached in ranked[offset : offset + per_page]
     ]
-    return rows, _public_total(board, start, public)
+    return rows, _public_total(board, start)
+
+
+def _ahead_sql():
+    """SQL for "public entries strictly ahead of this one", over the outer BoardEntry row."""
+    e, counts = _q(BoardEntry._meta.db_table), _q(BoardScoreCount._meta.db_table)
+    xp, streak, reached = f"{e}.{_q('xp')}", f"{e}.{_q('longest_streak')}", f"{e}.{_q('reached_at')}"
+    level1, level2 = SCORE_SHIFTS[1], SCORE_SHIFTS[2]
+    period = f"c.board = {e}.board AND c.period_start = {e}.period_start"
+    summed = f"SELECT COALESCE(SUM(c.learners), 0) FROM {counts} c WHERE {period}"
+    more_xp = (
+        # Whole wide buckets above mine, then the 64-wide buckets above mine inside my wide
+        # bucket, then the exact scores above mine inside my 64-wide bucket.
+        f"({summed} AND c.level = 2 AND c.bucket > ({xp} >> {level2}))"
+        f" + ({summed} AND c.level = 1 AND c.bucket > ({xp} >> {level1})"
+        f" AND c.bucket < ((({xp} >> {level2}) + 1) << {level2 - level1}))"
+        f" + ({summed} AND c.level = 0 AND c.bucket > {xp} AND c.bucket < ((({xp} >> {level1}) + 1) << {level1}))"
+    )
+    tie = f"SELECT COUNT(*) FROM {e} t WHERE t.board = {e}.board AND t.period_start = {e}.period_start"
+    tie += f" AND t.is_public = %s AND t.xp = {xp}"
+    ahead_on_ties = (
+        # Same XP, ahead on the tie-breaks: two short ranges of board_entry_rank_idx.
+        f"({tie} AND t.longest_streak > {streak})"
+        f" + ({tie} AND t.longest_streak = {streak} AND t.reached_at < {reached})"
+    )
+    return f"{more_xp} + {ahead_on_ties}"
 
 
 def leaderboard_rank(board, profile_id, *, now=None):
     """The learner's own row on a board, ranked among the public entries, or None when they
     have no XP in the period. Learners off public boards still get the rank they would have.
-    Two queries: the entry, and a COUNT of strictly better public entries (index range scans).
+
+    One query whose cost does not grow with the rank: rank = 1 + the public learners with more
+    XP (summed from at most ~130 BoardScoreCount rows) + those with the same XP who are ahead on
+    longest streak or reach time (index ranges over the tie only).
     """
     _check_board(board)
     start = period_start(board, now or timezone.now())
     entry = (
         BoardEntry.objects.filter(board=board, period_start=start, profile_id=profile_id)
-        .values_list("profile__display_name", "xp", "longest_streak", "reached_at")
+        .annotate(ahead=RawSQL(_ahead_sql(), (True, True), output_field=IntegerField()))
+        .values_list("profile__display_name", "xp", "longest_streak", "reached_at", "ahead")
         .first()
     )
     if entry is None:
         return None
-    name, xp, streak, reached = entry
-    ahead = _count_ahead(board, start, xp, streak, reached)
+    name, xp, streak, reached, ahead = entry
     return BoardRow(ahead + 1, profile_id, name, xp, streak, reached, is_me=True)
 
 
@@ -320,73 +430,154 @@ def _serializable(connection_):
     if connection_.vendor == "postgresql" and len(connection_.atomic_blocks) == 1:
         with connection_.cursor() as cursor:
             cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            # The ledger aggregate hashes one row per learner; the default 4 MB spills it to disk.
+            cursor.execute("SET LOCAL work_mem = '64MB'")
+
+
+def _tables():
+    return {
+        "entries": _q(BoardEntry._meta.db_table),
+        "counts": _q(BoardScoreCount._meta.db_table),
+        "ledger": _q(XpEntry._meta.db_table),
+        "stats": _q(ProfileStats._meta.db_table),
+        "profiles": _q(Profile._meta.db_table),
+    }
+
+
+def _execute(sql, params):
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount
+
+
+EXPECTED_TABLE = "board_expected"
+
+
+def _reconcile_entries(board, start):
+    """Upsert the entries that differ from the ledger and delete those with no XP in the period;
+    returns how many rows changed. Only drifted rows are written, so live awards made since this
+    transaction's snapshot (which changed entries the snapshot does not show) are not touched.
+
+    The ledger's view of the period is aggregated once into a temporary table, which both the
+    upsert and the anti-join of the delete read.
+    """
+    t = _tables()
+    since, until = _period_bounds(board, start)
+    ops = connection.ops
+    in_period, period_params = "", []
+    if since is not None:
+        in_period = "WHERE x.created_at >= %s AND x.created_at < %s"
+        period_params = [ops.adapt_datetimefield_value(since), ops.adapt_datetimefield_value(until)]
+    day = ops.adapt_datefield_value(start)
+    expected = _q(EXPECTED_TABLE)
+    _execute(f"DROP TABLE IF EXISTS {expected}", [])
+    _execute(
+        f"""
+        CREATE TEMPORARY TABLE {expected} AS
+        SELECT g.profile_id, g.xp, COALESCE(s.longest_streak, 0) AS longest_streak, g.reached AS reached_at,
+            p.show_on_leaderboards AS is_public
+        FROM (
+            SELECT x.profile_id, SUM(x.amount) AS xp, MAX(x.created_at) AS reached
+            FROM {t["ledger"]} x {in_period} GROUP BY x.profile_id
+        ) g
+        INNER JOIN {t["profiles"]} p ON p.id = g.profile_id
+        LEFT JOIN {t["stats"]} s ON s.profile_id = g.profile_id
+        """,
+        period_params,
+    )
+    upsert = f"""
+        INSERT INTO {t["entries"]} (board, period_start, profile_id, xp, longest_streak, reached_at, is_public)
+        SELECT %s, %s, n.profile_id, n.xp, n.longest_streak, n.reached_at, n.is_public
+        FROM {expected} n
+        LEFT JOIN {t["entries"]} cur ON cur.board = %s AND cur.period_start = %s AND cur.profile_id = n.profile_id
+        WHERE cur.id IS NULL OR cur.xp <> n.xp OR cur.longest_streak <> n.longest_streak
+            OR cur.reached_at <> n.reached_at OR cur.is_public <> n.is_public
+        ON CONFLICT (board, period_start, profile_id) DO UPDATE SET xp = EXCLUDED.xp,
+            longest_streak = EXCLUDED.longest_streak, reached_at = EXCLUDED.reached_at,
+            is_public = EXCLUDED.is_public
+    """
+    changed = _execute(upsert, [board, day, board, day])
+    stale = f"""
+        DELETE FROM {t["entries"]} WHERE board = %s AND period_start = %s AND NOT EXISTS (
+            SELECT 1 FROM {expected} n WHERE n.profile_id = {t["entries"]}.profile_id
+        )
+    """
+    changed += _execute(stale, [board, day])
+    _execute(f"DROP TABLE {expected}", [])
+    return changed
+
+
+def _reconcile_counts(board, start):
+    """Make the period's score counts equal a count of its public entries, writing only the
+    rows that differ (see _reconcile_entries for why)."""
+    t = _tables()
+    levels = " UNION ALL ".join(
+        f"SELECT {level} AS level, {shift} AS shift" for level, shift in enumerate(SCORE_SHIFTS)
+    )
+    day = connection.ops.adapt_datefield_value(start)
+    upsert = f"""
+        INSERT INTO {t["counts"]} (board, period_start, level, bucket, learners)
+        SELECT %s, %s, n.level, n.bucket, n.learners
+        FROM (
+            SELECT l.level AS level, e.xp >> l.shift AS bucket, COUNT(*) AS learners
+            FROM {t["entries"]} e CROSS JOIN ({levels}) l
+            WHERE e.board = %s AND e.period_start = %s AND e.is_public = %s
+            GROUP BY l.level, e.xp >> l.shift
+        ) n
+        LEFT JOIN {t["counts"]} c
+            ON c.board = %s AND c.period_start = %s AND c.level = n.level AND c.bucket = n.bucket
+        WHERE c.id IS NULL OR c.learners <> n.learners
+        ON CONFLICT (board, period_start, level, bucket) DO UPDATE SET learners = EXCLUDED.learners
+    """
+    changed = _execute(upsert, [board, day, board, day, True, board, day])
+    shift = "CASE {c}.level " + " ".join(f"WHEN {lv} THEN {sh}" for lv, sh in enumerate(SCORE_SHIFTS)) + " END"
+    shift = shift.format(c=t["counts"])
+    emptied = f"""
+        UPDATE {t["counts"]} SET learners = 0
+        WHERE board = %s AND period_start = %s AND learners <> 0 AND NOT EXISTS (
+            SELECT 1 FROM {t["entries"]} e WHERE e.board = %s AND e.period_start = %s AND e.is_public = %s
+            AND e.xp >= ({t["counts"]}.bucket << {shift}) AND e.xp < (({t["counts"]}.bucket + 1) << {shift})
+        )
+    """
+    return changed + _execute(emptied, [board, day, board, day, True])
 
 
 def _refresh_board(board, start, now):
     with transaction.atomic(durable=True):
         _serializable(connection)
         began = time.monotonic()
-        expected = _expected(board, start)
-        current = {
-            profile_id: (xp, streak, reached, public)
-            for profile_id, xp, streak, reached, public in BoardEntry.objects.filter(board=board, period_start=start)
-            .values_list("profile_id", "xp", "longest_streak", "reached_at", "is_public")
-            .iterator(chunk_size=20_000)
-        }
-        fixes = [
-            BoardEntry(
-                board=board,
-                period_start=start,
-                profile_id=profile_id,
-                xp=xp,
-                longest_streak=streak,
-                reached_at=reached,
-                is_public=public,
-            )
-            for profile_id, (xp, streak, reached, public) in expected.items()
-            if current.get(profile_id) != (xp, streak, reached, public)
-        ]
-        stale = [profile_id for profile_id in current if profile_id not in expected]
-        for batch in range(0, len(fixes), WRITE_BATCH):
-            BoardEntry.objects.bulk_create(
-                fixes[batch : batch + WRITE_BATCH],
-                update_conflicts=True,
-                unique_fields=["board", "period_start", "profile"],
-                update_fields=["xp", "longest_streak", "reached_at", "is_public"],
-            )
-        for batch in range(0, len(stale), WRITE_BATCH):
-            BoardEntry.objects.filter(
-                board=board, period_start=start, profile_id__in=stale[batch : batch + WRITE_BATCH]
-            ).delete()
+        corrected = _reconcile_entries(board, start)
+        _reconcile_counts(board, start)
         pruned = 0
         if board != Board.ALL_TIME:
             # Keep the current and the previous period; older ones are history nobody reads.
             keep_from = _previous_period(board, start)
             pruned, _ = BoardEntry.objects.filter(board=board, period_start__lt=keep_from).delete()
+            BoardScoreCount.objects.filter(board=board, period_start__lt=keep_from).delete()
             BoardRefresh.objects.filter(board=board, period_start__lt=keep_from).delete()
+        rows = BoardEntry.objects.filter(board=board, period_start=start).count()
         seconds = time.monotonic() - began
         BoardRefresh.objects.update_or_create(
             board=board,
             period_start=start,
-            defaults={
-                "refreshed_at": now,
-                "rows": len(expected),
-                "corrected": len(fixes) + len(stale),
-                "seconds": seconds,
-            },
+            defaults={"refreshed_at": now, "rows": rows, "corrected": corrected, "seconds": seconds},
         )
-    return RefreshResult(board, start, len(expected), len(fixes) + len(stale), pruned, seconds)
+    # Emptied buckets add nothing to a rank; dropping them outside the snapshot (READ COMMITTED
+    # re-checks the row) cannot collide with an award that is filling one again.
+    BoardScoreCount.objects.filter(board=board, period_start=start, learners=0).delete()
+    return RefreshResult(board, start, rows, corrected, pruned, seconds)
 
 
 def leaderboards_refresh(*, now=None):
     """Reconcile the current period of every board with the XP ledger; returns a RefreshResult
     per board.
 
-    Set-based: per board one aggregate over the ledger, one read of the entries, and batched
-    upserts/deletes of only the entries that differ (missing, drifted XP, streak, reach time or
-    visibility, or no XP in the period any more); entries of periods before the previous one
-    are pruned. Live awards keep writing meanwhile; on PostgreSQL a board whose correction
-    collides with one is retried on a new snapshot. Idempotent: a second run corrects nothing.
+    Set-based, in SQL: per board one upsert from an aggregate of the ledger that writes only the
+    entries that differ (missing, drifted XP, streak, reach time or visibility), one delete of
+    entries with no XP in the period any more, then the same for the score counts; entries of
+    periods before the previous one are pruned. Live awards keep writing meanwhile; on
+    PostgreSQL a board whose correction collides with one is retried on a new snapshot.
+    Idempotent: a second run corrects nothing.
     """
     now = now or timezone.now()
     results = []

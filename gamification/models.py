@@ -158,6 +158,32 @@ class BoardEntry(models.Model):
         return f"{self.get_board_display()} {self.period_start}: {self.profile} {self.xp}"
 
 
+class BoardScoreCount(models.Model):
+    """How many public entries of one board period hold an XP score in one bucket, at three
+    widths: level 0 counts each exact score, level 1 scores >> 6 (64 wide), level 2 scores >> 12
+    (4,096 wide). "How many are ahead of me" is then a sum over at most a few hundred small rows
+    instead of a count of every entry ahead, so a rank costs the same at rank 10 and rank 60,000.
+
+    Kept in the same transaction as every change to an entry's XP or visibility
+    (gamification/leaderboards.py) and rebuilt from the entries by the scheduled refresh.
+    """
+
+    board = models.CharField(max_length=5, choices=Board.choices)
+    period_start = models.DateField()
+    level = models.PositiveSmallIntegerField()
+    bucket = models.PositiveIntegerField()
+    learners = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            # Its index serves the rank sums as three short ranges.
+            models.UniqueConstraint(fields=["board", "period_start", "level", "bucket"], name="board_score_count_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.board} {self.period_start} L{self.level}/{self.bucket}: {self.learners}"
+
+
 class BoardRefresh(models.Model):
     """When a board was last reconciled, so pages can say how fresh it is."""
 

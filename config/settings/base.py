@@ -142,9 +142,6 @@ CSRF_COOKIE_HTTPONLY = True
 LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=8)
 LOGIN_LOCKOUT_SECONDS = env.int("LOGIN_LOCKOUT_SECONDS", default=15 * 60)
 
-# How long a board's "of N learners" total may be reused; ranks and rows are always live.
-LEADERBOARD_TOTAL_SECONDS = env.int("LEADERBOARD_TOTAL_SECONDS", default=30)
-
 LINK_CODE_TTL_HOURS = env.int("LINK_CODE_TTL_HOURS", default=72)
 GRADUATION_INVITE_TTL_HOURS = env.int("GRADUATION_INVITE_TTL_HOURS", default=7 * 24)
 

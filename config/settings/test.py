@@ -9,5 +9,3 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 Q_CLUSTER = {"name": "learnloop-test", "orm": "default", "sync": True, "timeout": 60, "retry": 120}
 # Throttling is exercised by its own tests with explicit rates; elsewhere it would only add noise.
 REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": "10000/min", "user": "10000/min"}}
-# Tests read a board's total right after changing it.
-LEADERBOARD_TOTAL_SECONDS = 0

@@ -2,10 +2,12 @@
 scheduled reconciliation with the ledger, rollover, the replaced design's failures, query
 budgets, and awards racing on PostgreSQL."""
 
+import importlib
 import itertools
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from django.apps import apps as django_apps
 from django.core.management import call_command
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
@@ -13,6 +15,7 @@ from django.urls import reverse
 from django_q.models import Schedule
 
 from accounts import services as account_services
+from gamification import leaderboards
 from gamification.leaderboards import (
     ALL_TIME_PERIOD,
     board_freshness,
@@ -22,8 +25,17 @@ from gamification.leaderboards import (
     leaderboard_record,
     leaderboards_refresh,
     period_start,
+    score_buckets,
 )
-from gamification.models import Achievement, BoardEntry, BoardRefresh, ProfileStats, XpEntry, XpReason
+from gamification.models import (
+    Achievement,
+    BoardEntry,
+    BoardRefresh,
+    BoardScoreCount,
+    ProfileStats,
+    XpEntry,
+    XpReason,
+)
 from gamification.services import ActivityEvent, XpAward, activity_record
 from learning.services.submissions import submission_create
 from tests.concurrency import race
@@ -70,6 +82,22 @@ def assert_boards_match_ledger(now=NOW):
         rows, total = leaderboard_page(board, now=now, per_page=10_000)
         assert [(r.profile_id, r.xp, r.rank) for r in rows] == leaderboard_from_ledger(board, now=now), board
         assert total == len(rows)
+        # Each learner's own rank (summed from the score counts) agrees with the page's RANK().
+        assert [leaderboard_rank(board, r.profile_id, now=now).rank for r in rows] == [r.rank for r in rows], board
+    assert_score_counts_match_entries()
+
+
+def assert_score_counts_match_entries():
+    """Every non-zero BoardScoreCount equals a count of the public entries in its bucket."""
+    expected = {}
+    for board, start, xp in BoardEntry.objects.filter(is_public=True).values_list("board", "period_start", "xp"):
+        for level, bucket in score_buckets(xp):
+            key = (board, start, level, bucket)
+            expected[key] = expected.get(key, 0) + 1
+    kept = BoardScoreCount.objects.exclude(learners=0).values_list(
+        "board", "period_start", "level", "bucket", "learners"
+    )
+    assert {(b, s, lv, bk): n for b, s, lv, bk, n in kept} == expected
 
 
 # Periods --------------------------------------------------------------------------------------
@@ -229,24 +257,25 @@ def test_a_new_week_starts_empty_and_old_periods_are_pruned(db):
     assert_boards_match_ledger(now=NOW + timedelta(days=14))
 
 
-def test_reading_a_board_during_a_refresh_is_never_empty(db):
+def test_reading_a_board_during_a_refresh_is_never_empty(db, monkeypatch):
     profiles = learners(3)
     for profile in profiles:
         award(profile, 10)
     seen = []
-    original = BoardEntry.objects.bulk_create
 
-    def spy(*args, **kwargs):
-        seen.append(leaderboard_page("week", now=NOW)[1])
-        return original(*args, **kwargs)
+    def reading_between(step):
+        def spied(*args, **kwargs):
+            rows, total = leaderboard_page("week", now=NOW)
+            seen.append((len(rows), total))
+            return step(*args, **kwargs)
 
+        return spied
+
+    for name in ("_reconcile_entries", "_reconcile_counts"):
+        monkeypatch.setattr(leaderboards, name, reading_between(getattr(leaderboards, name)))
     BoardEntry.objects.filter(profile=profiles[0], board="week").update(xp=1)
-    BoardEntry.objects.bulk_create = spy
-    try:
-        leaderboards_refresh(now=NOW)
-    finally:
-        BoardEntry.objects.bulk_create = original
-    assert seen and all(total == 3 for total in seen)
+    leaderboards_refresh(now=NOW)
+    assert seen and all(seen_now == (3, 3) for seen_now in seen)
 
 
 # The replaced design's failures ------------------------------------------------------------------
@@ -289,16 +318,63 @@ def test_boards_equal_the_ledger_after_many_awards(db):
     assert_boards_match_ledger()
 
 
+def test_ranks_stay_exact_as_scores_cross_every_bucket_width(db):
+    """Scores around the 64- and 4,096-wide bucket edges, ties, and learners flipping visibility:
+    every learner's own rank (from the score counts) equals a ranking of the ledger."""
+    profiles = learners(9)
+    amounts = [63, 1, 64, 4031, 65, 4096, 1, 5000, 63, 127, 8191, 1]
+    for n, amount in enumerate(amounts * 2):
+        profile = profiles[(n * 4) % len(profiles)]
+        award(profile, amount, NOW - timedelta(hours=n))
+    award(profiles[1], 63, NOW)  # a tie on XP with another learner
+    award(profiles[2], 10, NOW, is_public=False)  # opted out: entries and counts follow
+    ProfileStats.objects.filter(profile=profiles[2]).update(board_is_public=False)
+    profiles[2].show_on_leaderboards = False
+    profiles[2].save(update_fields=["show_on_leaderboards"])
+    assert_boards_match_ledger()
+    hidden = leaderboard_rank("all", profiles[2].pk, now=NOW)
+    better = sum(1 for row in leaderboard_page("all", now=NOW, per_page=100)[0] if row.xp > hidden.xp)
+    assert hidden.rank == better + 1  # the place they would have among the public learners
+
+
+def test_refresh_repairs_drifted_score_counts_and_drops_empty_buckets(db):
+    a, b = learners(2)
+    award(a, 100)
+    award(b, 5000)
+    BoardScoreCount.objects.filter(board="all", level=0, bucket=100).update(learners=7)  # tampered
+    BoardScoreCount.objects.filter(board="week", level=2).delete()  # lost
+    BoardScoreCount.objects.create(board="month", period_start=date(2025, 3, 1), level=0, bucket=3, learners=2)
+    leaderboards_refresh(now=NOW)
+    assert_boards_match_ledger()
+    assert not BoardScoreCount.objects.filter(learners=0).exists()
+    assert leaderboard_page("week", now=NOW)[1] == 2
+    assert leaderboard_rank("all", a.pk, now=NOW).rank == 2
+
+
+def test_the_migration_counts_the_entries_boards_already_had(db):
+    migration = importlib.import_module("gamification.migrations.0006_board_score_counts")
+    for n, profile in enumerate(learners(5)):
+        award(profile, 40 * n + 30)
+    BoardScoreCount.objects.all().delete()
+    migration.count_existing_entries(django_apps, None)
+    assert_boards_match_ledger()
+
+
 # Query budgets --------------------------------------------------------------------------------
 
 
-def test_recording_an_award_is_one_statement_and_nothing_when_nothing_changed(db):
+def test_recording_an_award_is_one_round_trip_and_nothing_when_nothing_changed(db):
     lena = learners(1)[0]
     award(lena, 10)
     stats = ProfileStats.objects.get(profile=lena)
     with CaptureQueriesContext(connection) as ctx, transaction.atomic():
         leaderboard_record(stats=stats, gained=5, occurred_at=NOW, is_public=True)
-    assert len([q for q in ctx.captured_queries if "SAVEPOINT" not in q["sql"]]) == 1
+    # Read the learner's entries, upsert them, add the score-count deltas: one statement on
+    # PostgreSQL (data-modifying CTEs), three on SQLite.
+    expected = 1 if connection.vendor == "postgresql" else 3
+    assert len([q for q in ctx.captured_queries if "SAVEPOINT" not in q["sql"]]) == expected
+    assert BoardEntry.objects.get(profile=lena, board="all").xp == 15
+    assert_score_counts_match_entries()
     with CaptureQueriesContext(connection) as ctx:
         leaderboard_record(stats=stats, gained=0, occurred_at=NOW, is_public=True)
     assert len(ctx.captured_queries) == 0
@@ -307,6 +383,7 @@ def test_recording_an_award_is_one_statement_and_nothing_when_nothing_changed(db
     assert set(BoardEntry.objects.filter(profile=lena).values_list("is_public", flat=True)) == {False}
     assert BoardEntry.objects.filter(profile=lena).count() == 3
     assert BoardEntry.objects.get(profile=lena, board="week").xp == 15
+    assert_score_counts_match_entries()
 
 
 def test_the_leaderboard_page_and_api_stay_within_their_query_budgets(client, learner, django_assert_max_num_queries):
