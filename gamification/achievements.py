@@ -7,8 +7,11 @@ that makes it true, at most once (unique constraint on EarnedAchievement).
 
 Cost on the hot path: the active definitions and each learner's earned ids are cached, and
 counter rules only fire when this action moved the counter across the threshold, so an action
-that earns nothing new costs no query. Rules whose facts live in the ledger query it lazily,
-and only when the event is about them (a problem of the day, a daily goal).
+that earns nothing new costs no query. Rules whose facts live in the ledger read them only when
+the event is about them (a problem of the day, a daily goal); the recent days of a reason
+(`Rule.history`) come with `activity_record`'s one ledger look-up. Evaluation writes nothing:
+it decides on the action's new stats in memory, so the action writes every XP entry (awards
+and rewards) in one INSERT and the stats row in one UPDATE.
 
 This app never imports learning: facts about practice sessions, solve times and modules arrive
 on the ActivityEvent, and for backfills through `register_backfill_source`, which learning
@@ -37,44 +40,65 @@ EARNED_CACHE_SECONDS = 24 * 3600
 
 
 # Context -----------------------------------------------------------------------------------
+HISTORY_DAYS = 366  # how far back a history rule looks: a run longer than a year counts as a year
+
+
+def history_window(day):
+    """(first, last) local dates of the ledger days a history rule reads for an action on `day`."""
+    return day - timedelta(days=HISTORY_DAYS - 1), day
+
+
 class AchievementContext:
     """What one learner action tells the rules, built once per action.
 
-    `stats` is the learner's (locked, saved) stats row after the action; `stats_before` the
-    StreakState before it; `event` the ActivityEvent. Ledger facts are computed lazily, once.
+    `stats` is the learner's locked stats row holding the action's new values, in memory (not
+    saved yet); `stats_before` the StreakState before it; `event` the ActivityEvent; `credited`
+    the awards of the event the ledger is about to hold (repeats already dropped), whose rows
+    are not written yet; `xp_before`/`solved_before` the counters before the action. `history`
+    maps an XP reason to the learner's ledger days of it in `history_window`, newest first,
+    when the caller read them; other ledger facts are computed lazily, once.
     """
 
-    def __init__(self, *, stats, stats_before, event):
+    def __init__(self, *, stats, stats_before, event, credited, xp_before, solved_before, history=None):
         self.stats = stats
         self.stats_before = stats_before
         self.event = event
-        awards = {award.source: award for award in event.awards if award.amount > 0}.values()
-        self.award_reasons = {award.reason for award in awards}
-        # Counters before this action. XP may be underestimated (a repeated daily-goal award
-        # is counted as gained here though the ledger ignored it); that only widens the
-        # "crossed the threshold" window, and the earned check filters the extra candidates.
-        self.xp_before = max(0, stats.total_xp - sum(award.amount for award in awards))
-        self.solved_before = max(
-            0, stats.problems_solved - sum(1 for award in awards if award.reason == XpReason.FIRST_SOLVE)
-        )
-        self.level_before = level_for_xp(self.xp_before)
+        self.credited = tuple(credited)
+        # Every award the event carries, credited or a repeat: a daily goal met again today
+        # still lets a goal rule defined since then fire.
+        self.award_reasons = {award.reason for award in event.awards if award.amount > 0}
+        self.xp_before = xp_before
+        self.solved_before = solved_before
+        self.level_before = level_for_xp(xp_before)
+        self.history = history or {}
 
     def has_award(self, reason):
         return reason in self.award_reasons
 
+    def _credited_count(self, reason):
+        return sum(1 for award in self.credited if award.reason == reason)
+
     @cached_property
     def problems_of_the_day(self):
-        """How many problems of the day the learner has completed (one query)."""
-        return XpEntry.objects.filter(profile_id=self.stats.profile_id, reason=XpReason.PROBLEM_OF_THE_DAY).count()
+        """How many problems of the day the learner has completed, this one included (one query)."""
+        stored = XpEntry.objects.filter(profile_id=self.stats.profile_id, reason=XpReason.PROBLEM_OF_THE_DAY).count()
+        return stored + self._credited_count(XpReason.PROBLEM_OF_THE_DAY)
 
     @cached_property
     def daily_goal_days_running(self):
-        """Consecutive days, ending on the event's day, on which the daily goal was met (one
-        query, reading at most a year of goal entries)."""
-        days = XpEntry.objects.filter(
-            profile_id=self.stats.profile_id, reason=XpReason.DAILY_GOAL, earned_on__lte=self.event.local_date
-        ).order_by("-earned_on")
-        return _run_ending(list(days.values_list("earned_on", flat=True)[:366]), self.event.local_date)
+        """Consecutive days, ending on the event's day, on which the daily goal was met (no
+        query when the caller read the history, else one reading at most HISTORY_DAYS days)."""
+        day = self.event.local_date
+        days = self.history.get(XpReason.DAILY_GOAL)
+        if days is None:
+            first, last = history_window(day)
+            days = XpEntry.objects.filter(
+                profile_id=self.stats.profile_id, reason=XpReason.DAILY_GOAL, earned_on__range=(first, last)
+            ).values_list("earned_on", flat=True)
+        days = set(days)
+        if self._credited_count(XpReason.DAILY_GOAL):
+            days.add(day)  # this action's entry, written after evaluation
+        return _run_ending(sorted(days, reverse=True), day)
 
 
 def _run_ending(days_newest_first, day):
@@ -103,6 +127,7 @@ class Rule(ABC):
     label = ""
     threshold_help = ""
     facts = ()  # ActivityEvent facts this rule reads that cost the caller a query to compute
+    history = ()  # XP reasons whose recent ledger days this rule reads, when the event has such an award
 
     @abstractmethod
     def is_met(self, context, threshold): ...
@@ -245,6 +270,7 @@ class DailyGoalStreak(Rule):
     kind = "daily_goal_streak"
     label = "Daily goal met N days running"
     threshold_help = "N: consecutive days with the daily goal met."
+    history = (XpReason.DAILY_GOAL,)
 
     def is_met(self, context, threshold):
         return context.has_award(XpReason.DAILY_GOAL) and context.daily_goal_days_running >= threshold
@@ -371,20 +397,47 @@ def achievement_fact_wanted(fact, *, profile_id):
     return any(a.pk not in known and a.rule in _RULES and fact in _RULES[a.rule].facts for a in achievements_active())
 
 
+def achievement_history_wanted(*, profile_id, reasons):
+    """The XP reasons among `reasons` (those of the action's awards) whose recent ledger days an
+    active achievement the learner may not have earned yet reads (`Rule.history`), so that
+    `activity_record` reads them with its ledger look-up. No query beyond the cached
+    definitions; a cold earned cache answers "wanted"."""
+    if not reasons:
+        return set()
+    known = cache.get(EARNED_CACHE_KEY.format(profile_id)) or frozenset()
+    wanted = set()
+    for achievement in achievements_active():
+        rule = _RULES.get(achievement.rule)
+        if rule is not None and achievement.pk not in known:
+            wanted.update(reason for reason in rule.history if reason in reasons)
+    return wanted
+
+
 # Evaluation and awarding -------------------------------------------------------------------
-def achievements_evaluate(*, stats, event, stats_before):
-    """Award every active achievement this action earns; returns the new EarnedAchievement rows.
+def achievements_evaluate(*, stats, event, stats_before, credited, xp_before, solved_before, history=None):
+    """Decide which active achievements this action earns; returns their definitions.
 
     Precondition: called by `activity_record` inside the action's transaction, holding the lock
-    on `stats` (saved). Each achievement is earned at most once per learner (the lock makes the
-    earned check exact; the unique constraint backs it up); its XP reward is credited to the
-    ledger and to `stats`, which is saved again. A reward can lift the level or total XP over
-    another threshold, so evaluation repeats until nothing new is earned.
+    on `stats`, which already holds the action's new values in memory (see AchievementContext).
+    Writes nothing: the XP rewards of what is earned are added to `stats` in memory (total XP,
+    level, badge, reach time), and the caller writes the rows `achievement_rows` describes and
+    saves `stats`, in the same transaction. Each achievement is earned at most once per learner
+    (the lock makes the earned check exact; the unique constraint backs it up). A reward can
+    lift the level or total XP over another threshold, so evaluation repeats until nothing new
+    is earned. Costs at most the earned ids and the ledger facts the event's rules need.
     """
     definitions = [a for a in achievements_active() if a.rule in _RULES]
     if not definitions:
         return []
-    context = AchievementContext(stats=stats, stats_before=stats_before, event=event)
+    context = AchievementContext(
+        stats=stats,
+        stats_before=stats_before,
+        event=event,
+        credited=credited,
+        xp_before=xp_before,
+        solved_before=solved_before,
+        history=history,
+    )
     known = cache.get(EARNED_CACHE_KEY.format(stats.profile_id)) or frozenset()
     earned_ids = None  # every earned id from the database, once a candidate needs it
     new = []
@@ -398,13 +451,41 @@ def achievements_evaluate(*, stats, event, stats_before):
             candidates = [a for a in candidates if a.pk not in earned_ids]
         if not candidates:
             break
-        new += achievement_grant(
-            stats=stats, achievements=candidates, earned_at=event.occurred_at, earned_on=event.local_date
-        )
+        _reward(stats, candidates, earned_at=event.occurred_at)
+        new += candidates
         earned_ids.update(a.pk for a in candidates)
     if earned_ids is not None:
         _earned_remember_on_commit(stats.profile_id, earned_ids)
     return new
+
+
+def _reward(stats, achievements, *, earned_at):
+    """Add the XP rewards of `achievements` to `stats` in memory (total, level, badge, reach time)."""
+    reward = sum(a.xp_reward for a in achievements if a.xp_reward > 0)
+    if reward:
+        stats.total_xp += reward
+        stats.level = level_for_xp(stats.total_xp)
+        stats.badge = badge_for(badges_all(), stats.total_xp, stats.problems_solved)
+        stats.xp_reached_at = earned_at
+
+
+def achievement_rows(*, profile_id, achievements, earned_at, earned_on):
+    """The unsaved rows that record `achievements` as earned: (EarnedAchievement rows, with
+    `achievement` set; XpEntry rows of their XP rewards). The caller inserts them."""
+    earned = [EarnedAchievement(profile_id=profile_id, achievement=a, earned_at=earned_at) for a in achievements]
+    rewards = [
+        XpEntry(
+            profile_id=profile_id,
+            amount=a.xp_reward,
+            reason=XpReason.ACHIEVEMENT,
+            source=f"achievement:{a.slug}",
+            earned_on=earned_on,
+            created_at=earned_at,
+        )
+        for a in achievements
+        if a.xp_reward > 0
+    ]
+    return earned, rewards
 
 
 def achievement_grant(*, stats, achievements, earned_at, earned_on):
@@ -412,29 +493,17 @@ def achievement_grant(*, stats, achievements, earned_at, earned_on):
 
     Precondition: inside a transaction, holding the lock on `stats`, having checked that none
     of them is earned yet. Updates total XP, level, badge and xp_reached_at on `stats` and saves
-    them. Returns the new EarnedAchievement rows (with `achievement` set).
+    them. Returns the new EarnedAchievement rows (with `achievement` set). Learner actions do
+    not come here (`activity_record` writes its rows together with the action's own).
     """
     assert transaction.get_connection().in_atomic_block, "achievement_grant needs the caller's transaction"
-    rows = EarnedAchievement.objects.bulk_create(
-        EarnedAchievement(profile_id=stats.profile_id, achievement=a, earned_at=earned_at) for a in achievements
+    earned, rewards = achievement_rows(
+        profile_id=stats.profile_id, achievements=achievements, earned_at=earned_at, earned_on=earned_on
     )
-    rewarded = [a for a in achievements if a.xp_reward > 0]
-    if rewarded:
-        XpEntry.objects.bulk_create(
-            XpEntry(
-                profile_id=stats.profile_id,
-                amount=a.xp_reward,
-                reason=XpReason.ACHIEVEMENT,
-                source=f"achievement:{a.slug}",
-                earned_on=earned_on,
-                created_at=earned_at,
-            )
-            for a in rewarded
-        )
-        stats.total_xp += sum(a.xp_reward for a in rewarded)
-        stats.level = level_for_xp(stats.total_xp)
-        stats.badge = badge_for(badges_all(), stats.total_xp, stats.problems_solved)
-        stats.xp_reached_at = earned_at
+    rows = EarnedAchievement.objects.bulk_create(earned)
+    if rewards:
+        XpEntry.objects.bulk_create(rewards)
+        _reward(stats, achievements, earned_at=earned_at)
         stats.save(update_fields=["total_xp", "level", "badge", "xp_reached_at", "updated_at"])
     return rows
 

@@ -10,12 +10,12 @@ from datetime import date, datetime, timedelta
 from django.db import transaction
 from django.db.models import Count, Q, Sum
 
-from .achievements import achievements_evaluate
+from .achievements import achievement_history_wanted, achievement_rows, achievements_evaluate, history_window
 from .badges import BADGES_CACHE_KEY, badge_for, badges_all, badges_forget  # noqa: F401 (re-exported)
 from .celebrations import celebrations_record
 from .leaderboards import leaderboard_record
 from .levels import level_for_xp
-from .models import MAX_STREAK_FREEZES, ActivityDay, Badge, ProfileStats, XpEntry, XpReason
+from .models import MAX_STREAK_FREEZES, ActivityDay, Badge, EarnedAchievement, ProfileStats, XpEntry, XpReason
 
 FREEZE_EVERY_DAYS = 7
 
@@ -118,11 +118,64 @@ def streak_as_of(stats, today):
     return stats.current_streak if missed <= stats.streak_freezes else 0
 
 
+# Every column an action can change, saved in its one UPDATE of the stats row.
+STATS_FIELDS = [
+    "total_xp",
+    "level",
+    "problems_solved",
+    "current_streak",
+    "longest_streak",
+    "last_active_on",
+    "streak_freezes",
+    "badge",
+    "xp_reached_at",
+    "board_longest_streak",
+    "board_is_public",
+    "updated_at",
+]
+
+
+def _stored(stats):
+    """The values of STATS_FIELDS a save would write, to tell whether it is needed."""
+    return [getattr(stats, stats._meta.get_field(name).attname) for name in STATS_FIELDS if name != "updated_at"]
+
+
 def _locked_stats(profile_id):
     """The learner's stats row, created if missing, locked for this transaction. Stats are
-    locked before anything else a learner action touches in this app, always in that order."""
-    stats, _ = ProfileStats.objects.select_for_update(of=("self",)).get_or_create(profile_id=profile_id)
+    locked before anything else a learner action touches in this app, always in that order.
+
+    One statement when the row exists; otherwise an INSERT that ignores a conflict and the
+    locking SELECT again, with no savepoint: a concurrent first action that inserted the row
+    first wins, and this one then queues on its lock."""
+    rows = ProfileStats.objects.select_for_update(of=("self",)).filter(profile_id=profile_id)
+    stats = rows.first()
+    if stats is None:
+        ProfileStats.objects.bulk_create([ProfileStats(profile_id=profile_id)], ignore_conflicts=True)
+        stats = rows.get()
     return stats
+
+
+def _ledger_lookup(event, *, repeatable, history_reasons):
+    """One ledger read for an action, after the stats lock (so it sees every earlier action of
+    the learner): which `repeatable` sources are already credited, and the learner's days of
+    each reason in `history_reasons` within the achievements' history window, newest first.
+    No query when neither is needed."""
+    if not repeatable and not history_reasons:
+        return set(), {}
+    first, last = history_window(event.local_date)
+    lookup = Q()
+    if repeatable:
+        lookup |= Q(source__in=repeatable)
+    if history_reasons:
+        lookup |= Q(reason__in=history_reasons, earned_on__range=(first, last))
+    rows = XpEntry.objects.filter(lookup, profile_id=event.profile_id).values_list("source", "reason", "earned_on")
+    credited, history = set(), {reason: [] for reason in history_reasons}
+    for source, reason, earned_on in rows:
+        if source in repeatable:
+            credited.add(source)
+        if reason in history and first <= earned_on <= last:
+            history[reason].append(earned_on)
+    return credited, {reason: sorted(days, reverse=True) for reason, days in history.items()}
 
 
 def activity_record(*, event):
@@ -131,40 +184,31 @@ def activity_record(*, event):
     Precondition: the caller is inside the user action's transaction (so the awards commit
     with the action or not at all). An award whose source was already credited is ignored;
     the ledger's unique (profile, source) key backs that up.
+
+    Everything is decided on the locked stats row in memory first (awards, streak, the
+    achievements this earns and their rewards, the board markers), then written: one INSERT of
+    every XP entry, the activity day and earned achievements when there are some, the boards,
+    ONE UPDATE of the stats row, and a celebration when there is something to celebrate.
     """
     assert transaction.get_connection().in_atomic_block, "activity_record needs the caller's transaction"
     stats = _locked_stats(event.profile_id)
     awards = {award.source: award for award in event.awards if award.amount > 0}
     # Most awards are unique by construction (a first solve is decided under the progress lock,
     # a day's problem-of-the-day completion by its own unique row), so only awards the caller
-    # marks as possibly repeated cost a look-up; the ledger's unique key backs up the rest.
-    repeatable = [source for source, award in awards.items() if award.may_repeat]
-    credited = set()
-    if repeatable:
-        already = XpEntry.objects.filter(profile_id=event.profile_id, source__in=repeatable)
-        credited = set(already.values_list("source", flat=True))
+    # marks as possibly repeated cost a look-up; the ledger's unique key backs up the rest. The
+    # same read brings the recent days an achievement rule wants (a daily goal's run).
+    repeatable = {source for source, award in awards.items() if award.may_repeat}
+    history_reasons = achievement_history_wanted(
+        profile_id=event.profile_id, reasons={award.reason for award in awards.values()}
+    )
+    credited, history = _ledger_lookup(event, repeatable=repeatable, history_reasons=history_reasons)
     new = [award for source, award in awards.items() if source not in credited]
-    if new:
-        XpEntry.objects.bulk_create(
-            XpEntry(
-                profile_id=event.profile_id,
-                amount=award.amount,
-                reason=award.reason,
-                source=award.source,
-                earned_on=event.local_date,
-                created_at=event.occurred_at,
-            )
-            for award in new
-        )
     gained = sum(award.amount for award in new)
     solved = sum(1 for award in new if award.reason == XpReason.FIRST_SOLVE)
 
     before = StreakState(stats.current_streak, stats.longest_streak, stats.last_active_on, stats.streak_freezes)
     after = streak_advance(before, event.local_date)
-    if after.last_active_on != before.last_active_on:
-        days = [ActivityDay(profile_id=event.profile_id, day=d, is_frozen=True) for d in after.frozen_days]
-        days.append(ActivityDay(profile_id=event.profile_id, day=after.last_active_on))
-        ActivityDay.objects.bulk_create(days, ignore_conflicts=True)
+    saved = _stored(stats)
 
     # The badge from the cached list, not `stats.badge` (a query on the submit path).
     badge_before = next((badge for badge in badges_all() if badge.pk == stats.badge_id), None)
@@ -172,7 +216,7 @@ def activity_record(*, event):
         stats.badge = badge_before
     else:
         badge_before = stats.badge
-    level_before, total_before = stats.level, stats.total_xp
+    level_before, total_before, solved_before = stats.level, stats.total_xp, stats.problems_solved
     stats.total_xp += gained
     stats.problems_solved += solved
     stats.level = level_for_xp(stats.total_xp)
@@ -181,11 +225,44 @@ def activity_record(*, event):
     if gained:
         stats.xp_reached_at = event.occurred_at
         stats.badge = badge_for(badges_all(), stats.total_xp, stats.problems_solved)
-    stats.save()
-    earned = achievements_evaluate(stats=stats, event=event, stats_before=before)
+    achievements = achievements_evaluate(
+        stats=stats,
+        event=event,
+        stats_before=before,
+        credited=new,
+        xp_before=total_before,
+        solved_before=solved_before,
+        history=history,
+    )
+
+    earned_rows, rewards = achievement_rows(
+        profile_id=event.profile_id, achievements=achievements, earned_at=event.occurred_at, earned_on=event.local_date
+    )
+    entries = [
+        XpEntry(
+            profile_id=event.profile_id,
+            amount=award.amount,
+            reason=award.reason,
+            source=award.source,
+            earned_on=event.local_date,
+            created_at=event.occurred_at,
+        )
+        for award in new
+    ]
+    if entries or rewards:
+        XpEntry.objects.bulk_create([*entries, *rewards])
+    if after.last_active_on != before.last_active_on:
+        days = [ActivityDay(profile_id=event.profile_id, day=d, is_frozen=True) for d in after.frozen_days]
+        days.append(ActivityDay(profile_id=event.profile_id, day=after.last_active_on))
+        ActivityDay.objects.bulk_create(days, ignore_conflicts=True)
+    earned = EarnedAchievement.objects.bulk_create(earned_rows) if earned_rows else []
+    # Sets the board markers on `stats` (it saves nothing of `stats` itself), so they go out
+    # with the one UPDATE below.
     leaderboard_record(
         stats=stats, gained=stats.total_xp - total_before, occurred_at=event.occurred_at, is_public=event.is_public
     )
+    if _stored(stats) != saved:  # an answer that changes nothing (no XP, same day) writes nothing
+        stats.save(update_fields=STATS_FIELDS)
     outcome = ActivityOutcome(
         xp_gained=gained,
         total_xp=stats.total_xp,

@@ -4,10 +4,10 @@ number of queries whatever the learner's history."""
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
-from django.db.models import Count, F, OuterRef, Prefetch, Subquery, Sum, Value
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
-from .models import Module, Problem, ProblemProgress, ProgressStatus, Submission
+from .models import Goal, Module, Problem, ProblemProgress, ProgressStatus, Submission
 
 
 @dataclass(frozen=True)
@@ -97,6 +97,16 @@ def missing_prerequisites(profile, module):
     return tuple(title for title, total, completed in rows if not total or completed < total)
 
 
+def has_missing_prerequisites(profile, module):
+    """An expression: whether `module` has a published prerequisite that `profile` has not
+    completed (what `missing_prerequisites` lists), to annotate a query the caller runs anyway
+    (the submit path's progress lock) instead of spending a statement on it."""
+    incomplete = _with_counts(Module.objects.filter(unlocks=module, is_published=True), profile).filter(
+        Q(published_total=0) | Q(completed_total__lt=F("published_total"))
+    )
+    return Exists(incomplete)
+
+
 def completed_module_count(profile):
     """How many published modules `profile` has completed (every published problem solved). One query."""
     return (
@@ -137,6 +147,23 @@ def points_on(profile, day):
         total=Sum("points_awarded")
     )["total"]
     return total or 0
+
+
+def daily_goal_standing(profile, day):
+    """Annotations for a query about `profile`: `daily_goal_target`, the target of their active
+    daily-points goal (None without one), and `points_on_day`, the points they earned on their
+    local `day` (as `points_on`). Two uncorrelated scalar subqueries, so a query the caller runs
+    anyway (the submit path's progress lock) carries them at no extra statement."""
+    start, end = local_day_bounds(profile, day)
+    goal = Goal.objects.filter(profile=profile, kind=Goal.Kind.DAILY_POINTS, is_active=True).values("target")[:1]
+    points = (
+        Submission.objects.filter(profile=profile, created_at__gte=start, created_at__lt=end)
+        .order_by()
+        .values("profile")
+        .annotate(total=Sum("points_awarded"))
+        .values("total")
+    )
+    return {"daily_goal_target": Subquery(goal), "points_on_day": Coalesce(Subquery(points), 0)}
 
 
 def has_solved(profile, problem):

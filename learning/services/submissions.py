@@ -16,7 +16,6 @@ from gamification.services import ActivityEvent, ActivityOutcome, XpAward, activ
 
 from .. import judges
 from ..models import (
-    Goal,
     PracticeSession,
     PracticeSessionItem,
     Problem,
@@ -25,7 +24,12 @@ from ..models import (
     ProgressStatus,
     Submission,
 )
-from ..selectors import completed_module_count, missing_prerequisites, points_on
+from ..selectors import (
+    completed_module_count,
+    daily_goal_standing,
+    has_missing_prerequisites,
+    missing_prerequisites,
+)
 from .potd import potd_ids_for_date
 from .session_results import practice_session_close
 
@@ -58,10 +62,14 @@ def problem_points(problem, seconds_taken):
     return problem.base_points + round(problem.time_bonus_points * remaining)
 
 
-def check_problem_answerable(*, profile, problem):
-    """Raise NotFound for unpublished content and ModuleLocked when prerequisites are missing."""
+def _check_published(problem):
     if not problem.is_published or not problem.module.is_published:
         raise NotFound("This problem is not available.", code="problem_unavailable")
+
+
+def check_problem_answerable(*, profile, problem):
+    """Raise NotFound for unpublished content and ModuleLocked when prerequisites are missing."""
+    _check_published(problem)
     missing = missing_prerequisites(profile, problem.module)
     if missing:
         raise ModuleLocked(f"“{problem.module.title}” is locked. Complete {', '.join(missing)} first.")
@@ -145,6 +153,14 @@ def submission_create(
     request with the same Idempotency-Key returns the first outcome and records nothing new.
     Raises InvalidInput (malformed answer), NotFound (unpublished), ModuleLocked, Conflict
     (stale `expected_version`, carrying the current state) or 422 (key reused).
+
+    Cost, with warm caches (achievement definitions, badges, the day's problem of the day): at
+    most 15 statements for a first solve that meets the daily goal and earns an achievement, 4
+    for an answer that changes no stats (tests/learning/test_submit_queries.py lists them). A
+    problem never opened costs 2 more (its progress row is made here), a first action ever 2
+    more (the stats row), a problem-of-the-day completion 3 (its savepoint, plus the count of
+    completions while an achievement needs it), a session answer 3 and the one that closes the
+    session 6 (its item and results).
     """
     cleaned = _clean_answer(problem, answer)
     key = _check_idempotency_key(idempotency_key)
@@ -152,7 +168,7 @@ def submission_create(
         replay = _replay(profile=profile, problem=problem, key=key, cleaned_answer=cleaned)
         if replay is not None:
             return replay
-    check_problem_answerable(profile=profile, problem=problem)
+    _check_published(problem)  # the prerequisites are checked with the progress lock
     try:
         with transaction.atomic(durable=True):
             return _record(
@@ -173,22 +189,52 @@ def submission_create(
         raise
 
 
-def _record(*, profile, problem, cleaned, key, expected_version, practice_session, now):
-    # Lock the learner's progress on this problem first: every concurrent answer for the same
-    # learner and problem queues here, so "is this the first solve?" is decided once.
-    progress, _ = (
+def _locked_progress(*, profile, problem, now, goal_day=None):
+    """The learner's progress row on `problem`, created if missing, locked for this transaction;
+    raises ModuleLocked when the problem's module still misses a prerequisite.
+
+    One statement when the row exists (problem_open made it), which also answers whether the
+    module is locked; otherwise the prerequisites are checked before the row is made with an
+    INSERT that ignores a conflict, and the locking SELECT runs again. No savepoint: a
+    concurrent first answer that inserted the row first wins, and this one then queues on its
+    lock. With `goal_day`, the row also carries `daily_goal_standing` for that local day."""
+    rows = (
         ProblemProgress.objects.select_for_update(of=("self",))
         .select_related("best_submission")
-        .get_or_create(profile=profile, problem=problem, defaults={"opened_at": now})
+        .filter(profile=profile, problem=problem)
+        .annotate(module_is_locked=has_missing_prerequisites(profile, problem.module))
     )
+    if goal_day is not None:
+        rows = rows.annotate(**daily_goal_standing(profile, goal_day))
+    progress = rows.first()
+    if progress is None:
+        check_problem_answerable(profile=profile, problem=problem)
+        ProblemProgress.objects.bulk_create(
+            [ProblemProgress(profile=profile, problem=problem, opened_at=now)], ignore_conflicts=True
+        )
+        progress = rows.get()
+    if progress.module_is_locked:
+        check_problem_answerable(profile=profile, problem=problem)  # raises, naming what is missing
+    return progress
+
+
+def _record(*, profile, problem, cleaned, key, expected_version, practice_session, now):
+    judge = problem.judge
+    verdict = judge.grade(problem.judge_config, cleaned)
+    today = profile.local_today(now)
+    # Lock the learner's progress on this problem first: every concurrent answer for the same
+    # learner and problem queues here, so "is this the first solve?" is decided once. A correct
+    # answer may be a first solve that meets the daily goal, so the lock also reads the goal and
+    # today's points so far. Accepted race: two first solves of one learner on different
+    # problems, committing together, do not see each other's points; a goal only both reach
+    # is then credited by the learner's next solve that day (the ledger keeps it once).
+    progress = _locked_progress(profile=profile, problem=problem, now=now, goal_day=today if verdict.correct else None)
     if expected_version is not None and int(expected_version) != progress.version:
         raise Conflict(
             "Your copy of this progress is out of date; here is the current state.",
             code="stale_version",
             extra={"current": progress_state(progress)},
         )
-    judge = problem.judge
-    verdict = judge.grade(problem.judge_config, cleaned)
     started_at = progress.opened_at or now
     seconds_taken = max(0, int((now - started_at).total_seconds()))
     first_solve = verdict.correct and progress.status != ProgressStatus.COMPLETED
@@ -243,8 +289,8 @@ def _record(*, profile, problem, cleaned, key, expected_version, practice_sessio
         event=ActivityEvent(
             profile_id=profile.pk,
             occurred_at=now,
-            local_date=profile.local_today(now),
-            awards=_xp_awards(profile, problem, points, potd_completed, now),
+            local_date=today,
+            awards=_xp_awards(problem, points, potd_completed, today, progress),
             is_public=profile.show_on_leaderboards,
             first_solve_seconds=seconds_taken if first_solve else None,
             session_questions=practice_session.question_count if session_closed else None,
@@ -258,19 +304,20 @@ def _record(*, profile, problem, cleaned, key, expected_version, practice_sessio
     return SubmissionResult(submission=submission, progress=progress, potd_completed=potd_completed, activity=activity)
 
 
-def _xp_awards(profile, problem, points, potd_completed, now):
+def _xp_awards(problem, points, potd_completed, today, progress):
     """What this answer earns in XP. Each award names its source, so the ledger can hold it
-    only once: a problem's first solve, a day's problem of the day, a day's goal."""
-    today = profile.local_today(now)
+    only once: a problem's first solve, a day's problem of the day, a day's goal. `progress` is
+    the locked row, carrying `daily_goal_standing` whenever the answer was correct."""
     awards = []
     if points:
         awards.append(XpAward(points, XpReason.FIRST_SOLVE, f"first-solve:{problem.pk}"))
     if potd_completed:
         awards.append(XpAward(PROBLEM_OF_THE_DAY_XP, XpReason.PROBLEM_OF_THE_DAY, f"problem-of-the-day:{today}"))
-    if points:
-        goal = Goal.objects.filter(profile=profile, kind=Goal.Kind.DAILY_POINTS, is_active=True).first()
-        if goal is not None and points_on(profile, today) >= goal.target:
-            awards.append(XpAward(DAILY_GOAL_XP, XpReason.DAILY_GOAL, f"daily-goal:{today}", may_repeat=True))
+    # Points read with the lock leave out this answer's own; every later solve that day meets
+    # the goal again, so the ledger decides whether today's goal is already credited.
+    goal = progress.daily_goal_target if points else None
+    if goal is not None and progress.points_on_day + points >= goal:
+        awards.append(XpAward(DAILY_GOAL_XP, XpReason.DAILY_GOAL, f"daily-goal:{today}", may_repeat=True))
     return tuple(awards)
 
 

@@ -200,7 +200,9 @@ def test_a_correct_answer_is_recorded_with_points_progress_and_the_explanation(
 ):
     warm_up = ProblemFactory(module=problem.module)  # the learner's stats row exists from here on
     submit(client, warm_up, "3/4")
-    # 15 statements of the submit path itself, plus the test transaction's SAVEPOINT/RELEASE.
+    # 15 statements: the view's problem and Idempotency-Key look-ups, then submit on a problem
+    # never opened (its progress row is made here: lock, prerequisites, INSERT, lock again; see
+    # tests/learning/test_submit_queries.py), plus the durable atomic's SAVEPOINT/RELEASE.
     with django_assert_max_num_queries(15 + 2):
         response = submit(client, problem, "0.75", key="k-1")
     assert response.status_code == 201, response.content
