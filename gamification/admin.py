@@ -1,10 +1,21 @@
+from functools import partial
+from urllib.parse import urlencode
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.urls import reverse
+from django.utils.html import format_html
+from django_q.tasks import async_task
 
-from .achievements import achievement_backfill, rule_choices, rule_get
+from .achievements import rule_choices, rule_get
 from .models import Achievement, Badge, Celebration, EarnedAchievement, ProfileStats, XpEntry
 from .services import stats_check
+from .tasks import backfill_achievement
+
+# django-q2 group of the queued backfills: its admin pages for successful and failed tasks filter on it.
+BACKFILL_TASK_GROUP = "achievement-backfill"
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -68,14 +79,37 @@ class AchievementAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ("name",)}
     actions = ["backfill"]
 
-    @admin.action(description="Backfill: award to everyone who already qualifies")
+    @admin.action(description="Backfill: award to everyone who already qualifies (queued)")
     def backfill(self, request, queryset):
+        """Queue one backfill task per active achievement; a backfill walks every learner, too
+        long for a request. The task's result (learners awarded) lands in django-q2's admin."""
+        query = urlencode({"group": BACKFILL_TASK_GROUP})
+        done_url = f"{reverse('admin:django_q_success_changelist')}?{query}"
+        failed_url = f"{reverse('admin:django_q_failure_changelist')}?{query}"
         for achievement in queryset:
             if not achievement.is_active:
                 self.message_user(request, f"{achievement}: inactive, nobody awarded.", messages.WARNING)
                 continue
-            awarded = achievement_backfill(achievement)
-            self.message_user(request, f"{achievement}: awarded to {awarded} learner(s).", messages.SUCCESS)
+            task_name = f"backfill: {achievement.slug}"
+            # On commit: should this ever run inside a transaction, a sync-mode task would run
+            # inside it too, and a backfill opens durable transactions of its own.
+            transaction.on_commit(
+                partial(
+                    async_task, backfill_achievement, achievement.pk, task_name=task_name, group=BACKFILL_TASK_GROUP
+                )
+            )
+            self.message_user(
+                request,
+                format_html(
+                    '{}: backfill queued as task "{}". Once it has run, the number of learners awarded'
+                    ' is under <a href="{}">Successful tasks</a> (or <a href="{}">Failed tasks</a>).',
+                    achievement,
+                    task_name,
+                    done_url,
+                    failed_url,
+                ),
+                messages.SUCCESS,
+            )
 
 
 @admin.register(XpEntry)
