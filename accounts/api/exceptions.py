@@ -37,13 +37,21 @@ ERROR_DESCRIPTIONS = {
 }
 
 
-def error_responses(*statuses):
+def error_responses(*statuses, conflict=None):
     """`extend_schema(responses=...)` entries documenting the error envelope for `statuses`.
 
-    401 and 429 are always included: any authenticated endpoint can answer them.
+    401 and 429 are always included: any authenticated endpoint can answer them. `conflict` (an
+    `OpenApiResponse` of the same envelope) replaces the 409 entry with one that describes, and
+    shows by example, the extra keys a conflict carries: every error response stays the one
+    `ErrorEnvelope` component, so clients need a single error type.
     """
     wanted = sorted({*statuses, 401, 429})
-    return {code: OpenApiResponse(ErrorEnvelopeSerializer, description=ERROR_DESCRIPTIONS[code]) for code in wanted}
+    responses = {
+        code: OpenApiResponse(ErrorEnvelopeSerializer, description=ERROR_DESCRIPTIONS[code]) for code in wanted
+    }
+    if conflict is not None:
+        responses[409] = conflict
+    return responses
 
 
 def _flatten(detail):

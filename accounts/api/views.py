@@ -7,7 +7,7 @@ One class per URL; where a URL takes several methods, each method is one operati
 input and output serializers and its own `extend_schema`.
 """
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
@@ -17,22 +17,14 @@ from accounts import permissions, selectors, services
 from accounts.export import profile_export
 
 from . import serializers as s
+from .base import NO_CONTENT, PaginatedListMixin, validated
 from .exceptions import error_responses
-from .pagination import StandardPagination, paginated_response
 from .profile import ACTING_PROFILE_PARAMETER, active_profile_for
-
-NO_CONTENT = {204: OpenApiResponse(description="Done; no body.")}
 
 
 @extend_schema(tags=["accounts"])
 class AccountsApi(APIView):
     """Base for this module's views: groups them under one tag in the API docs."""
-
-
-def _valid(serializer_class, request, **kwargs):
-    serializer = serializer_class(data=request.data, **kwargs)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
 
 
 # Auth -----------------------------------------------------------------------------------------
@@ -53,7 +45,7 @@ class AuthTokenApi(AccountsApi):
         responses={200: s.AuthTokenSerializer, **error_responses(400)},
     )
     def post(self, request):
-        data = _valid(s.AuthTokenObtainSerializer, request)
+        data = validated(s.AuthTokenObtainSerializer, request.data)
         token = services.api_token_obtain(request=request._request, email=data["email"], password=data["password"])
         return Response(s.AuthTokenSerializer(token).data)
 
@@ -94,16 +86,14 @@ class MeProfileUpdateApi(AccountsApi):
         responses={200: s.ProfileSerializer, **error_responses(400)},
     )
     def patch(self, request):
-        data = _valid(s.ProfileUpdateSerializer, request)
+        data = validated(s.ProfileUpdateSerializer, request.data)
         profile = services.get_own_profile(request.user)
         profile = services.profile_update(actor=request.user, profile=profile, **data)
         return Response(s.ProfileSerializer(profile).data)
 
 
 # Profiles -------------------------------------------------------------------------------------
-class ProfileListCreateApi(AccountsApi):
-    pagination_class = StandardPagination
-
+class ProfileListCreateApi(PaginatedListMixin, AccountsApi):
     @extend_schema(
         operation_id="profile_list",
         summary="Learners you can see",
@@ -111,12 +101,7 @@ class ProfileListCreateApi(AccountsApi):
         responses={200: s.ProfileSerializer(many=True), **error_responses(404)},
     )
     def get(self, request):
-        return paginated_response(
-            queryset=permissions.profiles_visible_to(request.user),
-            serializer_class=s.ProfileSerializer,
-            request=request,
-            view=self,
-        )
+        return self.paginated(permissions.profiles_visible_to(request.user), s.ProfileSerializer)
 
     @extend_schema(
         operation_id="profile_create",
@@ -127,7 +112,7 @@ class ProfileListCreateApi(AccountsApi):
         responses={201: s.ProfileSerializer, **error_responses(400, 403)},
     )
     def post(self, request):
-        data = _valid(s.ProfileCreateSerializer, request)
+        data = validated(s.ProfileCreateSerializer, request.data)
         profile = services.managed_profile_create(guardian=request.user, **data)
         return Response(s.ProfileSerializer(profile).data, status=status.HTTP_201_CREATED)
 
@@ -149,7 +134,7 @@ class ProfileDetailApi(AccountsApi):
         responses={200: s.ProfileSerializer, **error_responses(400, 403, 404)},
     )
     def patch(self, request, profile_id):
-        data = _valid(s.ProfileUpdateSerializer, request)
+        data = validated(s.ProfileUpdateSerializer, request.data)
         profile = permissions.get_profile_for(request.user, profile_id, action=permissions.MANAGE)
         profile = services.profile_update(actor=request.user, profile=profile, **data)
         return Response(s.ProfileSerializer(profile).data)
@@ -209,21 +194,14 @@ class GraduationInviteCreateApi(AccountsApi):
 
 
 # Link codes and links -------------------------------------------------------------------------
-class LinkCodeListCreateApi(AccountsApi):
-    pagination_class = StandardPagination
-
+class LinkCodeListCreateApi(PaginatedListMixin, AccountsApi):
     @extend_schema(
         operation_id="link_code_list",
         summary="Your link codes that can still be accepted",
         responses={200: s.LinkCodeSerializer(many=True), **error_responses(404)},
     )
     def get(self, request):
-        return paginated_response(
-            queryset=selectors.link_codes_open_for_user(user=request.user),
-            serializer_class=s.LinkCodeSerializer,
-            request=request,
-            view=self,
-        )
+        return self.paginated(selectors.link_codes_open_for_user(user=request.user), s.LinkCodeSerializer)
 
     @extend_schema(
         operation_id="link_code_create",
@@ -234,7 +212,7 @@ class LinkCodeListCreateApi(AccountsApi):
         responses={201: s.LinkCodeSerializer, **error_responses(400, 403, 409)},
     )
     def post(self, request):
-        data = _valid(s.LinkCodeCreateSerializer, request)
+        data = validated(s.LinkCodeCreateSerializer, request.data)
         code = services.link_code_create(user=request.user, role=data["role"])
         return Response(s.LinkCodeSerializer(code).data, status=status.HTTP_201_CREATED)
 
@@ -249,7 +227,7 @@ class LinkCodeAcceptApi(AccountsApi):
         responses={201: s.LinkSerializer, **error_responses(400, 403, 404, 409, 410)},
     )
     def post(self, request):
-        data = _valid(s.LinkCodeAcceptSerializer, request)
+        data = validated(s.LinkCodeAcceptSerializer, request.data)
         profile = None
         if "profile_id" in data:
             profile = permissions.get_profile_for(request.user, data["profile_id"], action=permissions.MANAGE)
@@ -257,21 +235,14 @@ class LinkCodeAcceptApi(AccountsApi):
         return Response(s.LinkSerializer(link).data, status=status.HTTP_201_CREATED)
 
 
-class LinkListApi(AccountsApi):
-    pagination_class = StandardPagination
-
+class LinkListApi(PaginatedListMixin, AccountsApi):
     @extend_schema(
         operation_id="link_list",
         summary="Links you hold and links to learners you manage",
         responses={200: s.LinkSerializer(many=True), **error_responses(404)},
     )
     def get(self, request):
-        return paginated_response(
-            queryset=selectors.links_for_user(user=request.user),
-            serializer_class=s.LinkSerializer,
-            request=request,
-            view=self,
-        )
+        return self.paginated(selectors.links_for_user(user=request.user), s.LinkSerializer)
 
 
 class LinkDeleteApi(AccountsApi):

@@ -3,10 +3,10 @@
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
+from accounts.api.base import ActingProfileApi
 from accounts.api.exceptions import error_responses
-from accounts.api.profile import ACTING_PROFILE_PARAMETER, active_profile_for
+from accounts.api.profile import active_profile_for
 from gamification.achievements import rule_get
 from gamification.celebrations import celebrations_take
 from gamification.models import Celebration
@@ -33,8 +33,8 @@ class CelebrationSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField()
 
 
-@extend_schema(tags=["gamification"], parameters=[ACTING_PROFILE_PARAMETER])
-class AchievementsApi(APIView):
+@extend_schema(tags=["gamification"])
+class AchievementsApi(ActingProfileApi):
     """Base: one tag in the docs and the `X-Profile-Id` header on every operation."""
 
 

@@ -5,10 +5,10 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
+from accounts.api.base import ActingProfileApi, validated
 from accounts.api.exceptions import error_responses
-from accounts.api.profile import ACTING_PROFILE_PARAMETER, active_profile_for
+from accounts.api.profile import active_profile_for
 from accounts.errors import NotFound
 from gamification.leaderboards import board_freshness, leaderboard_page, leaderboard_rank, period_start
 from gamification.models import Board
@@ -62,8 +62,8 @@ def _board_or_404(board):
     return board
 
 
-@extend_schema(tags=["leaderboards"], parameters=[BOARD_PARAMETER, ACTING_PROFILE_PARAMETER])
-class LeaderboardApi(APIView):
+@extend_schema(tags=["leaderboards"], parameters=[BOARD_PARAMETER])
+class LeaderboardApi(ActingProfileApi):
     """Base: one tag, the board path parameter and `X-Profile-Id` on every operation."""
 
 
@@ -76,10 +76,8 @@ class LeaderboardPageApi(LeaderboardApi):
     )
     def get(self, request, board):
         board = _board_or_404(board)
-        query = BoardQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        profile = active_profile_for(request)
-        page, now = query.validated_data["page"], timezone.now()
+        page = validated(BoardQuerySerializer, request.query_params)["page"]
+        profile, now = active_profile_for(request), timezone.now()
         rows, total = leaderboard_page(board, page=page, per_page=PER_PAGE, now=now, me_profile_id=profile.pk)
         data = {
             "board": board,

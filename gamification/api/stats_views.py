@@ -5,11 +5,10 @@ from datetime import timedelta
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
+from accounts.api.base import ActingProfileApi, PaginatedListMixin, validated
 from accounts.api.exceptions import error_responses
-from accounts.api.pagination import StandardPagination, paginated_response
-from accounts.api.profile import ACTING_PROFILE_PARAMETER, active_profile_for
+from accounts.api.profile import active_profile_for
 from gamification.levels import level_progress
 from gamification.models import XpEntry
 from gamification.selectors import activity_between, badge_progress, xp_by_day
@@ -73,8 +72,8 @@ class CalendarQuerySerializer(serializers.Serializer):
     weeks = serializers.IntegerField(min_value=1, max_value=MAX_CALENDAR_WEEKS, default=12)
 
 
-@extend_schema(tags=["gamification"], parameters=[ACTING_PROFILE_PARAMETER])
-class GamificationApi(APIView):
+@extend_schema(tags=["gamification"])
+class GamificationApi(ActingProfileApi):
     """Base: one tag in the docs and the `X-Profile-Id` header on every operation."""
 
 
@@ -107,9 +106,7 @@ class MyStatsApi(GamificationApi):
         return Response(StatsSerializer(data).data)
 
 
-class MyLedgerApi(GamificationApi):
-    pagination_class = StandardPagination
-
+class MyLedgerApi(PaginatedListMixin, GamificationApi):
     @extend_schema(
         operation_id="my_xp_ledger",
         summary="Every XP award of the active learner, newest first",
@@ -117,12 +114,7 @@ class MyLedgerApi(GamificationApi):
     )
     def get(self, request):
         profile = active_profile_for(request)
-        return paginated_response(
-            queryset=XpEntry.objects.filter(profile=profile).order_by("-created_at", "-pk"),
-            serializer_class=XpEntrySerializer,
-            request=request,
-            view=self,
-        )
+        return self.paginated(XpEntry.objects.filter(profile=profile).order_by("-created_at", "-pk"), XpEntrySerializer)
 
 
 class MyCalendarApi(GamificationApi):
@@ -134,10 +126,9 @@ class MyCalendarApi(GamificationApi):
     )
     def get(self, request):
         profile = active_profile_for(request)
-        query = CalendarQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
+        weeks = validated(CalendarQuerySerializer, request.query_params)["weeks"]
         today = profile.local_today()
-        start = today - timedelta(days=7 * query.validated_data["weeks"] - 1)
+        start = today - timedelta(days=7 * weeks - 1)
         activity = activity_between(profile, start=start, end=today)
         xp = xp_by_day(profile, start=start, end=today)
         days = []

@@ -13,11 +13,10 @@ from django.db.models import Prefetch, prefetch_related_objects
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
+from accounts.api.base import NO_CONTENT, ActingProfileApi, PaginatedListMixin, validated
 from accounts.api.exceptions import error_responses
-from accounts.api.pagination import StandardPagination, paginated_response
-from accounts.api.profile import ACTING_PROFILE_PARAMETER, active_profile_for
+from accounts.api.profile import active_profile_for
 from accounts.api.serializers import ErrorEnvelopeSerializer
 from accounts.errors import InvalidInput, NotFound
 from learning import selectors
@@ -56,7 +55,6 @@ REPLAYED_RESPONSE_HEADER = OpenApiParameter(
     response=[200],
     description="`true` when this response repeats the outcome of an earlier request with the same Idempotency-Key.",
 )
-NO_CONTENT = {204: OpenApiResponse(description="Done; no body.")}
 KEY_REUSED = {
     422: OpenApiResponse(
         ErrorEnvelopeSerializer,
@@ -67,16 +65,6 @@ ANSWER_ERRORS = (
     "400: a malformed answer (`answer_empty`, `answer_too_long`, `answer_wrong_type`, `answer_malformed`, "
     "each with `fields.answer`) or an invalid Idempotency-Key (`invalid_idempotency_key`); nothing is recorded."
 )
-
-
-def _errors(*statuses, conflict=None):
-    """Error envelopes for `statuses` (plus 401/429). `conflict` replaces the 409 entry with one
-    that describes (and shows by example) the extra keys a conflict carries: every error response
-    stays the one `ErrorEnvelope` component, so clients need a single error type."""
-    responses = error_responses(*statuses)
-    if conflict is not None:
-        responses[409] = conflict
-    return responses
 
 
 STALE_VERSION_CONFLICT = OpenApiResponse(
@@ -124,12 +112,6 @@ SESSION_IN_PROGRESS_CONFLICT = OpenApiResponse(
 )
 
 
-def _valid(serializer_class, data):
-    serializer = serializer_class(data=data)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
-
-
 def _published_module(slug, *, field="module"):
     """The published module `slug` named in a request body; a 400 on `field` otherwise."""
     module = Module.objects.filter(slug=slug, is_published=True).first()
@@ -152,37 +134,30 @@ def _session_with_items(session):
     return session
 
 
-@extend_schema(tags=["learning"], parameters=[ACTING_PROFILE_PARAMETER])
-class LearningApi(APIView):
+@extend_schema(tags=["learning"])
+class LearningApi(ActingProfileApi):
     """Base for this module's views: one tag in the API docs, and the `X-Profile-Id` header on
     every operation (each acts for the active profile)."""
 
 
 # Modules --------------------------------------------------------------------------------------
-class ModuleListApi(LearningApi):
-    pagination_class = StandardPagination
-
+class ModuleListApi(PaginatedListMixin, LearningApi):
     @extend_schema(
         operation_id="module_list",
         summary="Published modules with the learner's lock state and progress",
         description="In display order. A module is locked until every prerequisite module is complete.",
-        responses={200: s.ModuleStateSerializer(many=True), **_errors(403, 404)},
+        responses={200: s.ModuleStateSerializer(many=True), **error_responses(403, 404)},
     )
     def get(self, request):
         profile = active_profile_for(request)
-        return paginated_response(
-            queryset=selectors.module_states_for(profile),
-            serializer_class=s.ModuleStateSerializer,
-            request=request,
-            view=self,
-        )
+        return self.paginated(selectors.module_states_for(profile), s.ModuleStateSerializer)
 
 
 class ModuleDetailApi(LearningApi):
     @extend_schema(
         operation_id="module_retrieve",
         summary="One module with its problems and the learner's progress on each",
-        responses={200: s.ModuleDetailSerializer, **_errors(403, 404)},
+        responses={200: s.ModuleDetailSerializer, **error_responses(403, 404)},
     )
     def get(self, request, slug):
         profile = active_profile_for(request)
@@ -201,7 +176,7 @@ class ProblemDetailApi(LearningApi):
         description="`judge.config` holds only what is safe to show before solving. `explanation` is null until "
         "the learner has solved the problem. A problem in a locked module is shown with `is_locked: true`, but "
         "cannot be started or answered (403 `module_locked`).",
-        responses={200: s.ProblemDetailSerializer, **_errors(403, 404)},
+        responses={200: s.ProblemDetailSerializer, **error_responses(403, 404)},
     )
     def get(self, request, slug):
         profile = active_profile_for(request)
@@ -218,7 +193,7 @@ class ProblemStartApi(LearningApi):
         description="Only the first opening starts the clock; opening again changes nothing. 403 `module_locked` "
         "while the module's prerequisites are incomplete.",
         request=None,
-        responses={200: s.ProgressStateSerializer, **_errors(403, 404)},
+        responses={200: s.ProgressStateSerializer, **error_responses(403, 404)},
     )
     def post(self, request, slug):
         profile = active_profile_for(request)
@@ -241,14 +216,14 @@ class ProblemSubmitApi(LearningApi):
         responses={
             201: s.SubmitResultSerializer,
             200: OpenApiResponse(s.SubmitResultSerializer, description="A replay of an earlier request's outcome."),
-            **_errors(400, 403, 404, conflict=STALE_VERSION_CONFLICT),
+            **error_responses(400, 403, 404, conflict=STALE_VERSION_CONFLICT),
             **KEY_REUSED,
         },
     )
     def post(self, request, slug):
         profile = active_profile_for(request)
         problem = submission_services.problem_get_for_slug(slug)
-        data = _valid(s.ProblemSubmitInputSerializer, request.data)
+        data = validated(s.ProblemSubmitInputSerializer, request.data)
         session = None
         if data.get("practice_session_id") is not None:
             session = session_services.practice_session_get(profile=profile, session_id=data["practice_session_id"])
@@ -264,36 +239,29 @@ class ProblemSubmitApi(LearningApi):
 
 
 # Submissions and progress ---------------------------------------------------------------------
-class SubmissionListApi(LearningApi):
-    pagination_class = StandardPagination
-
+class SubmissionListApi(PaginatedListMixin, LearningApi):
     @extend_schema(
         operation_id="submission_list",
         summary="The learner's answers, newest first",
         parameters=[s.SubmissionListFilterSerializer],
-        responses={200: s.SubmissionSerializer(many=True), **_errors(400, 403, 404)},
+        responses={200: s.SubmissionSerializer(many=True), **error_responses(400, 403, 404)},
     )
     def get(self, request):
         profile = active_profile_for(request)
-        filters = _valid(s.SubmissionListFilterSerializer, request.query_params)
+        filters = validated(s.SubmissionListFilterSerializer, request.query_params)
         submissions = Submission.objects.filter(profile=profile).select_related("problem")
         if filters.get("problem"):
             submissions = submissions.filter(problem__slug=filters["problem"])
         if filters.get("correct") is not None:
             submissions = submissions.filter(is_correct=filters["correct"])
-        return paginated_response(
-            queryset=submissions.order_by("-created_at", "-pk"),
-            serializer_class=s.SubmissionSerializer,
-            request=request,
-            view=self,
-        )
+        return self.paginated(submissions.order_by("-created_at", "-pk"), s.SubmissionSerializer)
 
 
 class SubmissionDetailApi(LearningApi):
     @extend_schema(
         operation_id="submission_retrieve",
         summary="One of the learner's answers",
-        responses={200: s.SubmissionSerializer, **_errors(403, 404)},
+        responses={200: s.SubmissionSerializer, **error_responses(403, 404)},
     )
     def get(self, request, submission_id):
         profile = active_profile_for(request)
@@ -303,41 +271,35 @@ class SubmissionDetailApi(LearningApi):
         return Response(s.SubmissionSerializer(submission).data)
 
 
-class ProgressListApi(LearningApi):
-    pagination_class = StandardPagination
-
+class ProgressListApi(PaginatedListMixin, LearningApi):
     @extend_schema(
         operation_id="progress_list",
         summary="The learner's progress on every problem they opened or answered",
         description="Most recently changed first.",
-        responses={200: s.ProgressSerializer(many=True), **_errors(403, 404)},
+        responses={200: s.ProgressSerializer(many=True), **error_responses(403, 404)},
     )
     def get(self, request):
         profile = active_profile_for(request)
-        return paginated_response(
-            queryset=ProblemProgress.objects.filter(profile=profile)
+        return self.paginated(
+            ProblemProgress.objects.filter(profile=profile)
             .select_related("problem__module")
             .order_by("-updated_at", "-pk"),
-            serializer_class=s.ProgressSerializer,
-            request=request,
-            view=self,
+            s.ProgressSerializer,
         )
 
 
 # Practice sessions ----------------------------------------------------------------------------
-class SessionListCreateApi(LearningApi):
-    pagination_class = StandardPagination
-
+class SessionListCreateApi(PaginatedListMixin, LearningApi):
     @extend_schema(
         operation_id="session_list",
         summary="The learner's practice sessions, newest first",
-        responses={200: s.SessionSerializer(many=True), **_errors(403, 404)},
+        responses={200: s.SessionSerializer(many=True), **error_responses(403, 404)},
     )
     def get(self, request):
         profile = active_profile_for(request)
         session_services.practice_session_expire_stale(profile=profile)
-        return paginated_response(
-            queryset=PracticeSession.objects.filter(profile=profile)
+        return self.paginated(
+            PracticeSession.objects.filter(profile=profile)
             .select_related("module")
             .prefetch_related(
                 Prefetch(
@@ -348,9 +310,7 @@ class SessionListCreateApi(LearningApi):
                 )
             )
             .order_by("-started_at", "-pk"),
-            serializer_class=s.SessionSerializer,
-            request=request,
-            view=self,
+            s.SessionSerializer,
         )
 
     @extend_schema(
@@ -363,12 +323,12 @@ class SessionListCreateApi(LearningApi):
         request=s.SessionCreateInputSerializer,
         responses={
             201: s.SessionDetailSerializer,
-            **_errors(400, 403, 404, conflict=SESSION_IN_PROGRESS_CONFLICT),
+            **error_responses(400, 403, 404, conflict=SESSION_IN_PROGRESS_CONFLICT),
         },
     )
     def post(self, request):
         profile = active_profile_for(request)
-        data = _valid(s.SessionCreateInputSerializer, request.data)
+        data = validated(s.SessionCreateInputSerializer, request.data)
         module = _published_module(data["module"]) if data.get("module") else None
         session = session_services.practice_session_start(
             profile=profile, kind=data["kind"], size=data["size"], module=module
@@ -381,7 +341,7 @@ class SessionDetailApi(LearningApi):
         operation_id="session_retrieve",
         summary="A practice session with its questions and the one to answer next",
         description="A session whose time ran out is shown as `expired`.",
-        responses={200: s.SessionDetailSerializer, **_errors(403, 404)},
+        responses={200: s.SessionDetailSerializer, **error_responses(403, 404)},
     )
     def get(self, request, session_id):
         profile = active_profile_for(request)
@@ -402,14 +362,14 @@ class SessionAnswerApi(LearningApi):
             200: OpenApiResponse(
                 s.SessionAnswerResultSerializer, description="A replay of an earlier request's outcome."
             ),
-            **_errors(400, 403, 404, 409),
+            **error_responses(400, 403, 404, 409),
             **KEY_REUSED,
         },
     )
     def post(self, request, session_id):
         profile = active_profile_for(request)
         session = session_services.practice_session_get(profile=profile, session_id=session_id)
-        data = _valid(s.SessionAnswerInputSerializer, request.data)
+        data = validated(s.SessionAnswerInputSerializer, request.data)
         result = session_services.practice_session_answer(
             profile=profile,
             session=session,
@@ -428,7 +388,7 @@ class SessionEndApi(LearningApi):
         summary="End a practice session now and get its summary",
         description="Unanswered questions count as not correct. Ending an ended session returns its summary.",
         request=None,
-        responses={200: s.SessionDetailSerializer, **_errors(403, 404)},
+        responses={200: s.SessionDetailSerializer, **error_responses(403, 404)},
     )
     def post(self, request, session_id):
         profile = active_profile_for(request)
@@ -443,7 +403,7 @@ class ProblemOfTheDayDetailApi(LearningApi):
         operation_id="problem_of_the_day_retrieve",
         summary="Today's problem of the day (the learner's local date)",
         description="404 `no_problem_of_the_day` while there is no published problem to feature.",
-        responses={200: s.ProblemOfTheDaySerializer, **_errors(403, 404)},
+        responses={200: s.ProblemOfTheDaySerializer, **error_responses(403, 404)},
     )
     def get(self, request):
         profile = active_profile_for(request)
@@ -471,34 +431,27 @@ def _goal_progress(profile, goal):
     return next(progress for progress in goal_services.goals_progress_for(profile) if progress.goal.pk == goal.pk)
 
 
-class GoalListCreateApi(LearningApi):
-    pagination_class = StandardPagination
-
+class GoalListCreateApi(PaginatedListMixin, LearningApi):
     @extend_schema(
         operation_id="goal_list",
         summary="The learner's active goals with their progress",
         description="Progress is computed from the learner's answers on their local days and weeks.",
-        responses={200: s.GoalSerializer(many=True), **_errors(403, 404)},
+        responses={200: s.GoalSerializer(many=True), **error_responses(403, 404)},
     )
     def get(self, request):
         profile = active_profile_for(request)
-        return paginated_response(
-            queryset=goal_services.goals_progress_for(profile),
-            serializer_class=s.GoalSerializer,
-            request=request,
-            view=self,
-        )
+        return self.paginated(goal_services.goals_progress_for(profile), s.GoalSerializer)
 
     @extend_schema(
         operation_id="goal_create",
         summary="Set a weekly-problems goal or a finish-a-module-by-a-date goal",
         description="For the daily points goal use `PUT /goals/daily/`.",
         request=s.GoalCreateInputSerializer,
-        responses={201: s.GoalSerializer, **_errors(400, 403, 404)},
+        responses={201: s.GoalSerializer, **error_responses(400, 403, 404)},
     )
     def post(self, request):
         profile = active_profile_for(request)
-        data = _valid(s.GoalCreateInputSerializer, request.data)
+        data = validated(s.GoalCreateInputSerializer, request.data)
         module = _published_module(data["module"]) if data.get("module") else None
         goal = goal_services.goal_create(
             profile=profile, kind=data["kind"], target=data.get("target"), module=module, due_on=data.get("due_on")
@@ -513,11 +466,11 @@ class GoalDailySetApi(LearningApi):
         description="A preset level (casual 100, regular 250, serious 500 points) or `custom` with `points` "
         "(10–10000). Replaces the current daily goal.",
         request=s.GoalDailySetInputSerializer,
-        responses={200: s.GoalSerializer, **_errors(400, 403, 404)},
+        responses={200: s.GoalSerializer, **error_responses(400, 403, 404)},
     )
     def put(self, request):
         profile = active_profile_for(request)
-        data = _valid(s.GoalDailySetInputSerializer, request.data)
+        data = validated(s.GoalDailySetInputSerializer, request.data)
         goal = goal_services.daily_goal_set(profile=profile, level=data["level"], points=data.get("points"))
         return Response(s.GoalSerializer(_goal_progress(profile, goal)).data)
 
@@ -528,7 +481,7 @@ class GoalDeleteApi(LearningApi):
         summary="Drop a goal",
         description="The goal is archived; answers that counted towards it are untouched.",
         request=None,
-        responses={**NO_CONTENT, **_errors(403, 404)},
+        responses={**NO_CONTENT, **error_responses(403, 404)},
     )
     def delete(self, request, goal_id):
         profile = active_profile_for(request)
