@@ -631,7 +631,7 @@ def load(kind, seconds, procs, threads, tokens=(), plan=()):
 
 
 @guarded("http")
-def gunicorn_throughput(seconds, tokens_wanted):
+def gunicorn_throughput(seconds, tokens_wanted, workers=2, threads=2):
     from django.db.models import Q
     from rest_framework.authtoken.models import Token
 
@@ -664,7 +664,7 @@ def gunicorn_throughput(seconds, tokens_wanted):
     )
     gunicorn = str(ROOT / ".venv" / "bin" / "gunicorn")
     proc = subprocess.Popen(
-        [gunicorn, "config.wsgi", "-w", "2", "-b", f"127.0.0.1:{PORT}", "--log-level", "warning"],
+        [gunicorn, "config.wsgi", "-w", str(workers), "-b", f"127.0.0.1:{PORT}", "--log-level", "warning"],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
@@ -682,7 +682,7 @@ def gunicorn_throughput(seconds, tokens_wanted):
         else:
             raise RuntimeError("gunicorn did not answer /healthz (see /tmp/bench_gunicorn.log)")
         load("healthz", 2, 2, 2)  # warm both workers' connections
-        procs, threads = 2, 2
+        procs = 2
         h_rps, h_ok, h_other, h_lat, h_codes = load("healthz", seconds, procs, threads)
         s_rps, s_ok, s_other, s_lat, s_codes = load("submit", seconds, procs, threads, tokens, plan)
     finally:
@@ -691,12 +691,12 @@ def gunicorn_throughput(seconds, tokens_wanted):
     load_desc = f"{procs} client processes × {threads} threads on the same 2 cores, {seconds} s"
     row(
         "http",
-        f"gunicorn -w 2 GET /healthz req/s ({load_desc})",
+        f"gunicorn -w {workers} GET /healthz req/s ({load_desc})",
         f"{h_rps:,.0f} req/s; p50 {ms(statistics.median(h_lat))} ms, p99 {ms(pct(h_lat, 99))} ms; non-2xx {h_other}",
     )
     row(
         "http",
-        f"gunicorn -w 2 POST /api/v1/problems/<slug>/submit/ req/s ({len(tokens)} token learners, half correct)",
+        f"gunicorn -w {workers} POST /api/v1/problems/<slug>/submit/ req/s ({len(tokens)} token learners, half correct)",
         f"{s_rps:,.0f} req/s; p50 {ms(statistics.median(s_lat))} ms, p99 {ms(pct(s_lat, 99))} ms; status {dict(sorted(s_codes.items()))}",
     )
     ratio = s_rps / h_rps if h_rps else 0
@@ -710,6 +710,9 @@ def main():
     parser.add_argument("--http-seconds", type=int, default=10)
     parser.add_argument("--tokens", type=int, default=300)
     parser.add_argument("--skip-http", action="store_true")
+    parser.add_argument("--only-http", action="store_true", help="Measure only the gunicorn throughput.")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers (both endpoints).")
+    parser.add_argument("--client-threads", type=int, default=2, help="Threads per load-generator process (2).")
     parser.add_argument("--explain", action="store_true", help="Also print the EXPLAIN of the worst my-rank count.")
     args = parser.parse_args()
     if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
@@ -720,6 +723,11 @@ def main():
     django.setup()
     began = time.monotonic()
     info = machine()
+    if args.only_http:
+        gunicorn_throughput(args.http_seconds, args.tokens, args.workers, args.client_threads)
+        for section, what, value, target, v in ROWS:
+            print(f"| {section} | {what} | {value} | {target} | {v} |")
+        return
     refresh_timing(args.refresh_reps)
     staleness()
     boards_equal_ledger("after the refresh")
@@ -730,7 +738,7 @@ def main():
     lock_check(5)
     own_rank_freshness(10)
     if not args.skip_http:
-        gunicorn_throughput(args.http_seconds, args.tokens)
+        gunicorn_throughput(args.http_seconds, args.tokens, args.workers, args.client_threads)
     boards_equal_ledger("after every live write above, no refresh in between")
 
     print()
