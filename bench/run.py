@@ -252,7 +252,7 @@ def top100(n):
         )
         row(
             "leaderboards",
-            f"top-100 `{board}`: DB execution median / p99 ms (page + count: {parts})",
+            f"top-100 `{board}`: DB execution median / p99 ms (page + total: {parts})",
             f"{med:.3f} / {p99:.3f}",
             "≤ 1 ms median",
             verdict(med <= 1),
@@ -284,7 +284,7 @@ def my_rank(n):
         )
         row(
             "leaderboards",
-            f"my rank `{board}`: DB execution median / p99 ms ({len(db)} learners, entry + count)",
+            f"my rank `{board}`: DB execution median / p99 ms ({len(db)} learners, one query: entry, score-count sums and ties)",
             f"{med:.3f} / {p99:.3f}",
             "≤ 2 ms median, ≤ 10 ms p99",
             verdict(med <= 2 and p99 <= 10),
