@@ -1,4 +1,4 @@
-"""Choosing the problem of the day.
+"""Choosing the problem of the day, and recording who completed it.
 
 Dates are learners' local dates. At any instant the calendar shows up to three different
 dates around the world (UTC−12 to UTC+14), so the scheduled task makes sure every date that is
@@ -9,11 +9,11 @@ import random
 from datetime import timedelta
 
 from django.core.cache import cache
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Exists, OuterRef
 from django.utils import timezone
 
-from ..models import Module, Problem, ProblemOfTheDay
+from ..models import Module, Problem, ProblemOfTheDay, ProblemOfTheDayCompletion
 
 RECENT_DAYS = 30
 EARLIEST_OFFSET = timedelta(hours=-12)
@@ -115,3 +115,32 @@ def potd_ensure_upcoming(now=None):
     last = (now + LATEST_OFFSET).date() + timedelta(days=1)
     days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
     return [potd for potd in (potd_for_date(day) for day in days) if potd is not None]
+
+
+def _completion_sql():
+    meta = ProblemOfTheDayCompletion._meta
+    quote = connection.ops.quote_name
+    names = ("profile", "problem_of_the_day", "submission", "completed_at")
+    columns = [quote(meta.get_field(name).column) for name in names]
+    # The conflict target is the potd_completion_once key; any other error still raises.
+    return (
+        f"INSERT INTO {quote(meta.db_table)} ({', '.join(columns)}) VALUES (%s, %s, %s, %s) "
+        f"ON CONFLICT ({columns[0]}, {columns[1]}) DO NOTHING RETURNING {quote(meta.pk.column)}"
+    )
+
+
+def potd_completion_record(*, profile_id, problem_of_the_day_id, submission_id, completed_at):
+    """Record that the learner completed that day's problem with `submission_id`, unless they
+    already have; returns True when this call recorded it (so the day's XP is paid once).
+
+    Precondition: inside the answer's transaction. One statement and no savepoint: an INSERT
+    that does nothing on the (profile, day) unique key and returns the new id. On PostgreSQL it
+    waits for a concurrent insert of the same key to commit or roll back before deciding, so
+    exactly one completion per learner and day wins, and the first one stands. Hand-written
+    because the ORM's bulk_create(ignore_conflicts=True) cannot tell whether it inserted
+    (RETURNING needs SQLite >= 3.35).
+    """
+    completed_at = ProblemOfTheDayCompletion._meta.get_field("completed_at").get_db_prep_value(completed_at, connection)
+    with connection.cursor() as cursor:
+        cursor.execute(_completion_sql(), [profile_id, problem_of_the_day_id, submission_id, completed_at])
+        return cursor.fetchone() is not None

@@ -7,6 +7,7 @@ completion and a practice-session item commit together or not at all.
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from accounts.errors import Conflict, DomainError, InvalidInput, NotFound
@@ -15,27 +16,33 @@ from gamification.models import XpReason
 from gamification.services import ActivityEvent, ActivityOutcome, XpAward, activity_record
 
 from .. import judges
-from ..models import (
-    PracticeSession,
-    PracticeSessionItem,
-    Problem,
-    ProblemOfTheDayCompletion,
-    ProblemProgress,
-    ProgressStatus,
-    Submission,
-)
+from ..models import PracticeSession, PracticeSessionItem, Problem, ProblemProgress, ProgressStatus, Submission
 from ..selectors import (
     completed_module_count,
     daily_goal_standing,
     has_missing_prerequisites,
     missing_prerequisites,
+    module_has_unsolved_others,
+    session_item_standing,
 )
-from .potd import potd_ids_for_date
+from .potd import potd_completion_record, potd_ids_for_date
 from .session_results import practice_session_close
 
 MAX_IDEMPOTENCY_KEY_LENGTH = 80
 PROBLEM_OF_THE_DAY_XP = 50
 DAILY_GOAL_XP = 25
+# Every column an answer can change, saved in its one UPDATE of the progress row.
+PROGRESS_FIELDS = [
+    "status",
+    "attempts",
+    "first_attempt_at",
+    "completed_at",
+    "time_spent_seconds",
+    "best_submission",
+    "points_earned",
+    "version",
+    "updated_at",
+]
 
 
 class ModuleLocked(DomainError):
@@ -151,16 +158,19 @@ def submission_create(
     per learner and problem even under concurrent submissions (the progress row is locked, and
     a partial unique index backs it up); later answers are kept with 0 points; a retried
     request with the same Idempotency-Key returns the first outcome and records nothing new.
-    Raises InvalidInput (malformed answer), NotFound (unpublished), ModuleLocked, Conflict
-    (stale `expected_version`, carrying the current state) or 422 (key reused).
+    Raises InvalidInput (malformed answer, or a problem not in `practice_session`), NotFound
+    (unpublished), ModuleLocked, Conflict (stale `expected_version`, carrying the current
+    state; a session that has ended or whose question is answered) or 422 (key reused).
 
-    Cost, with warm caches (achievement definitions, badges, the day's problem of the day): at
-    most 15 statements for a first solve that meets the daily goal and earns an achievement, 4
-    for an answer that changes no stats (tests/learning/test_submit_queries.py lists them). A
-    problem never opened costs 2 more (its progress row is made here), a first action ever 2
-    more (the stats row), a problem-of-the-day completion 3 (its savepoint, plus the count of
-    completions while an achievement needs it), a session answer 3 and the one that closes the
-    session 6 (its item and results).
+    Cost, with warm caches (achievement definitions, badges, the day's problem of the day), on
+    PostgreSQL: 12 statements for a first solve of an opened problem that meets the daily goal
+    and earns an achievement, 4 for an answer that changes no stats. On top of that, a problem
+    never opened costs 2 (its progress row is made here), a first action ever 2 (the stats
+    row), a problem-of-the-day completion 2 (its row, and the count of completions while an
+    achievement needs it), a session answer 1 (its item) and the one that ends the session 1
+    more (its results), a solve that completes a module 1 (the count of completed modules, while
+    an achievement needs it). tests/learning/test_submit_queries.py holds each kind of answer
+    to 15 and lists its statements. SQLite spends 2 more on the leaderboards.
     """
     cleaned = _clean_answer(problem, answer)
     key = _check_idempotency_key(idempotency_key)
@@ -189,32 +199,52 @@ def submission_create(
         raise
 
 
-def _locked_progress(*, profile, problem, now, goal_day=None):
+def _locked_progress(*, profile, problem, now, goal_day=None, session=None, module_check=False):
     """The learner's progress row on `problem`, created if missing, locked for this transaction;
     raises ModuleLocked when the problem's module still misses a prerequisite.
 
     One statement when the row exists (problem_open made it), which also answers whether the
-    module is locked; otherwise the prerequisites are checked before the row is made with an
-    INSERT that ignores a conflict, and the locking SELECT runs again. No savepoint: a
-    concurrent first answer that inserted the row first wins, and this one then queues on its
-    lock. With `goal_day`, the row also carries `daily_goal_standing` for that local day."""
+    module is locked; otherwise an INSERT that ignores a conflict, and the locking SELECT runs
+    again. No savepoint: a concurrent first answer that inserted the row first wins, and this
+    one then queues on its lock; a row made for a locked module goes with the rollback of the
+    ModuleLocked error. The row also carries, at no extra statement, `best_score` and
+    `best_is_correct` (of its best submission, or None); with `goal_day`, `daily_goal_standing`
+    for that local day; with `session`, `session_item_standing` for `problem`; with
+    `module_check`, `module_has_unsolved_others`.
+
+    Caveat: on PostgreSQL a SELECT that waited for the lock returns the row as its holder left
+    it, but the annotations and the join as of when the SELECT began, so they may miss what
+    the holder wrote elsewhere (its session item, its new best submission); nothing that must
+    be exact trusts them (see `_answer_session_item`; the best submission is read again)."""
+    annotations = {
+        "module_is_locked": has_missing_prerequisites(profile, problem.module),
+        "best_score": F("best_submission__score"),
+        "best_is_correct": F("best_submission__is_correct"),
+    }
+    if goal_day is not None:
+        annotations.update(daily_goal_standing(profile, goal_day))
+    if session is not None:
+        annotations.update(session_item_standing(session, problem))
+    if module_check:
+        annotations["module_has_unsolved_others"] = module_has_unsolved_others(profile, problem)
     rows = (
         ProblemProgress.objects.select_for_update(of=("self",))
-        .select_related("best_submission")
         .filter(profile=profile, problem=problem)
-        .annotate(module_is_locked=has_missing_prerequisites(profile, problem.module))
+        .annotate(**annotations)
     )
-    if goal_day is not None:
-        rows = rows.annotate(**daily_goal_standing(profile, goal_day))
     progress = rows.first()
     if progress is None:
-        check_problem_answerable(profile=profile, problem=problem)
         ProblemProgress.objects.bulk_create(
             [ProblemProgress(profile=profile, problem=problem, opened_at=now)], ignore_conflicts=True
         )
         progress = rows.get()
     if progress.module_is_locked:
         check_problem_answerable(profile=profile, problem=problem)  # raises, naming what is missing
+    if progress.best_score is None and progress.best_submission_id is not None:
+        # The row's holder set a new best submission while this answer queued for the lock; the
+        # join, read as of the SELECT's start, cannot see it. Rare, so read it only then.
+        best = Submission.objects.filter(pk=progress.best_submission_id).values_list("score", "is_correct").get()
+        progress.best_score, progress.best_is_correct = best
     return progress
 
 
@@ -222,25 +252,38 @@ def _record(*, profile, problem, cleaned, key, expected_version, practice_sessio
     judge = problem.judge
     verdict = judge.grade(problem.judge_config, cleaned)
     today = profile.local_today(now)
+    # Only a first solve can complete the problem's module, and only that can change the count
+    # of completed modules an achievement reads, so the lock tells whether this solve would.
+    module_check = verdict.correct and achievement_fact_wanted("modules_completed", profile_id=profile.pk)
     # Lock the learner's progress on this problem first: every concurrent answer for the same
     # learner and problem queues here, so "is this the first solve?" is decided once. A correct
     # answer may be a first solve that meets the daily goal, so the lock also reads the goal and
     # today's points so far. Accepted race: two first solves of one learner on different
     # problems, committing together, do not see each other's points; a goal only both reach
-    # is then credited by the learner's next solve that day (the ledger keeps it once).
-    progress = _locked_progress(profile=profile, problem=problem, now=now, goal_day=today if verdict.correct else None)
+    # is then credited by the learner's next solve that day (the ledger keeps it once). The
+    # same holds for the last two problems of a module solved together (neither completes the
+    # module; `achievement_backfill` or the next module completed awards what they missed).
+    progress = _locked_progress(
+        profile=profile,
+        problem=problem,
+        now=now,
+        goal_day=today if verdict.correct else None,
+        session=practice_session,
+        module_check=module_check,
+    )
     if expected_version is not None and int(expected_version) != progress.version:
         raise Conflict(
             "Your copy of this progress is out of date; here is the current state.",
             code="stale_version",
             extra={"current": progress_state(progress)},
         )
+    if practice_session is not None:
+        _check_session_item(practice_session, problem, progress.session_item_id)
     started_at = progress.opened_at or now
     seconds_taken = max(0, int((now - started_at).total_seconds()))
     first_solve = verdict.correct and progress.status != ProgressStatus.COMPLETED
     points = problem_points(problem, seconds_taken) if first_solve else 0
 
-    item = _open_session_item(practice_session, problem) if practice_session is not None else None
     submission = Submission.objects.create(
         profile=profile,
         problem=problem,
@@ -267,24 +310,28 @@ def _record(*, profile, problem, cleaned, key, expected_version, practice_sessio
             progress.completed_at = now
         else:
             progress.status = ProgressStatus.IN_PROGRESS
-    best = progress.best_submission
-    if best is None or (verdict.score, verdict.correct) > (best.score, best.is_correct):
+    best = (progress.best_score, progress.best_is_correct)
+    if best[0] is None or (verdict.score, verdict.correct) > best:
         progress.best_submission = submission
+        progress.best_score, progress.best_is_correct = verdict.score, verdict.correct
     progress.points_earned += points
     progress.version += 1
-    progress.save()
+    progress.save(update_fields=PROGRESS_FIELDS)
 
     session_closed = False
-    if item is not None:
-        item.submission = submission
-        item.is_correct = verdict.correct
-        item.points = points
-        item.seconds = seconds_taken
-        item.save(update_fields=["submission", "is_correct", "points", "seconds"])
-        if not practice_session.items.filter(submission__isnull=True).exists():
+    if practice_session is not None:
+        _answer_session_item(progress.session_item_id, submission)
+        # Accepted race: the last two unanswered items answered together each see the other
+        # open, so neither ends the session; it then ends when the learner ends it or it
+        # expires, with the same results. An answer never ends a session twice: closing is a
+        # conditional UPDATE.
+        if not progress.session_has_open_others:
             session_closed = practice_session_close(session=practice_session, now=now)
 
-    potd_completed = verdict.correct and _complete_problem_of_the_day(profile, problem, submission, now)
+    potd_completed = verdict.correct and _complete_problem_of_the_day(profile, problem, submission, today, now)
+    # A module is complete when none of its other published problems is left unsolved; the
+    # lock read that, and this solve completes it (only then is the count worth its statement).
+    completed_module = first_solve and module_check and not progress.module_has_unsolved_others
     activity = activity_record(
         event=ActivityEvent(
             profile_id=profile.pk,
@@ -295,10 +342,7 @@ def _record(*, profile, problem, cleaned, key, expected_version, practice_sessio
             first_solve_seconds=seconds_taken if first_solve else None,
             session_questions=practice_session.question_count if session_closed else None,
             session_correct=practice_session.correct_count if session_closed else None,
-            # A count over every module: only worth it while an achievement still needs it.
-            modules_completed=completed_module_count(profile)
-            if first_solve and achievement_fact_wanted("modules_completed", profile_id=profile.pk)
-            else None,
+            modules_completed=completed_module_count(profile) if completed_module else None,
         )
     )
     return SubmissionResult(submission=submission, progress=progress, potd_completed=potd_completed, activity=activity)
@@ -321,31 +365,44 @@ def _xp_awards(problem, points, potd_completed, today, progress):
     return tuple(awards)
 
 
-def _open_session_item(session, problem):
-    """The unanswered item for `problem` in the learner's active session, or an error."""
+def _check_session_item(session, problem, item_id):
+    """Raise unless `session` is active and `item_id` (read with the progress lock) is its
+    unanswered item for `problem`. Free when it is: the checks read what the caller holds."""
     if session.status != PracticeSession.Status.ACTIVE or session.expires_at <= timezone.now():
         raise Conflict("This practice session has ended.", code="session_ended")
-    item = PracticeSessionItem.objects.filter(session=session, problem=problem).first()
-    if item is None:
+    if item_id is not None:
+        return
+    if not PracticeSessionItem.objects.filter(session=session, problem=problem).exists():
         raise InvalidInput("That problem is not part of this practice session.", code="not_in_session")
-    if item.submission_id is not None:
+    raise Conflict("You already answered this question in this session.", code="already_answered")
+
+
+def _answer_session_item(item_id, submission):
+    """Record `submission` as the answer of session item `item_id`, if still unanswered.
+
+    The progress lock serialises answers to one item (it is one problem), but the item id was
+    read as of the start of the locking SELECT, so an answer that queued behind another to the
+    same item may still see it unanswered; the conditional UPDATE decides, and the loser's
+    whole answer rolls back with the Conflict."""
+    answered = PracticeSessionItem.objects.filter(pk=item_id, submission__isnull=True).update(
+        submission=submission,
+        is_correct=submission.is_correct,
+        points=submission.points_awarded,
+        seconds=submission.seconds_taken,
+    )
+    if not answered:
         raise Conflict("You already answered this question in this session.", code="already_answered")
-    return item
 
 
-def _complete_problem_of_the_day(profile, problem, submission, now):
-    """Record the day's completion if `problem` is the learner's problem of the day today."""
-    ids = potd_ids_for_date(profile.local_today(now))
+def _complete_problem_of_the_day(profile, problem, submission, today, now):
+    """Record the day's completion if `problem` is the learner's problem of the day `today`;
+    True when this answer completed it (the first completion of a day stands)."""
+    ids = potd_ids_for_date(today)
     if ids is None or ids[1] != problem.pk:
         return False
-    try:
-        with transaction.atomic():
-            ProblemOfTheDayCompletion.objects.create(
-                profile=profile, problem_of_the_day_id=ids[0], submission=submission
-            )
-    except IntegrityError:
-        return False  # already completed today; the first completion stands
-    return True
+    return potd_completion_record(
+        profile_id=profile.pk, problem_of_the_day_id=ids[0], submission_id=submission.pk, completed_at=now
+    )
 
 
 def problem_get_for_slug(slug):

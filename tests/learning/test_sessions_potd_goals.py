@@ -8,8 +8,16 @@ from django.db import connection
 from django.utils import timezone
 
 from accounts.errors import Conflict, InvalidInput
-from learning.models import Goal, PracticeSession, ProblemOfTheDay, ProblemOfTheDayCompletion
+from learning.models import (
+    Goal,
+    PracticeSession,
+    ProblemOfTheDay,
+    ProblemOfTheDayCompletion,
+    ProblemProgress,
+    Submission,
+)
 from learning.services import goals, potd, sessions
+from learning.services.session_results import practice_session_close
 from learning.services.submissions import submission_create
 from tests.conftest import make_user
 
@@ -44,6 +52,41 @@ def test_ending_early_counts_unanswered_questions_as_missed(learner, module):
     assert (session.answered_count, session.correct_count, session.accuracy) == (1, 1, 20)
     with pytest.raises(Conflict):
         sessions.practice_session_answer(profile=learner.profile, session=session, answer="3/4")
+
+
+def test_answers_the_session_cannot_take_are_refused_and_leave_nothing_behind(learner, module):
+    profile = learner.profile
+    session = sessions.practice_session_start(profile=profile, kind="module", module=module, size=2)
+    first, second = (item.problem for item in session.items.select_related("problem"))
+    outside = module.problems.exclude(pk__in=[first.pk, second.pk]).first()
+    with pytest.raises(InvalidInput) as error:
+        submission_create(profile=profile, problem=outside, answer="3/4", practice_session=session)
+    assert error.value.code == "not_in_session"
+    submission_create(profile=profile, problem=first, answer="1/2", practice_session=session)
+    with pytest.raises(Conflict) as error:
+        submission_create(profile=profile, problem=first, answer="3/4", practice_session=session)
+    assert error.value.code == "already_answered"
+    assert Submission.objects.filter(profile=profile).count() == 1
+    assert not ProblemProgress.objects.filter(profile=profile, problem=outside).exists()
+    sessions.practice_session_end(profile=profile, session=session)
+    assert (session.status, session.answered_count, session.correct_count) == (PracticeSession.Status.COMPLETED, 1, 0)
+    with pytest.raises(Conflict) as error:
+        submission_create(profile=profile, problem=second, answer="3/4", practice_session=session)
+    assert error.value.code == "session_ended"
+    assert Submission.objects.filter(profile=profile).count() == 1
+
+
+def test_ending_a_session_twice_closes_it_once(learner, module):
+    session = sessions.practice_session_start(profile=learner.profile, kind="mixed", size=3)
+    sessions.practice_session_answer(profile=learner.profile, session=session, answer="3/4")
+    with time_machine.travel(timezone.now() + timedelta(minutes=5)):
+        sessions.practice_session_end(profile=learner.profile, session=session)
+    ended_at = session.ended_at
+    again = PracticeSession.objects.get(pk=session.pk)
+    assert not practice_session_close(session=again, now=timezone.now())
+    again.refresh_from_db()
+    assert again.ended_at == ended_at and (again.answered_count, again.correct_count) == (1, 1)
+    assert again.points == session.points > 0 and again.seconds == session.seconds
 
 
 def test_unsolved_problems_come_first(learner, module):
