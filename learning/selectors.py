@@ -4,10 +4,10 @@ number of queries whatever the learner's history."""
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Subquery, Sum, Value
+from django.db.models import Count, F, OuterRef, Prefetch, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
-from .models import Goal, Module, PracticeSessionItem, Problem, ProblemProgress, ProgressStatus, Submission
+from .models import Module, Problem, ProblemProgress, ProgressStatus, Submission
 
 
 @dataclass(frozen=True)
@@ -97,24 +97,6 @@ def missing_prerequisites(profile, module):
     return tuple(title for title, total, completed in rows if not total or completed < total)
 
 
-def has_missing_prerequisites(profile, module):
-    """An expression: whether `module` has a published prerequisite that `profile` has not
-    completed (what `missing_prerequisites` lists), to annotate a query the caller runs anyway
-    (the submit path's progress lock) instead of spending a statement on it.
-
-    "Not completed" as `_with_counts` decides it (no published problem, or fewer completed
-    than published), asked as "has no published problem, or one the learner has not
-    completed": the same answer, cheaper to compile on every submit (no aggregates) and to run
-    (each EXISTS stops at the first row, probing the learner's progress by its unique
-    (profile, problem) index)."""
-    problems = Problem.objects.filter(module=OuterRef("pk"), is_published=True)
-    solved = ProblemProgress.objects.filter(profile=profile, problem=OuterRef("pk"), status=ProgressStatus.COMPLETED)
-    incomplete = Module.objects.filter(unlocks=module, is_published=True).filter(
-        ~Exists(problems) | Exists(problems.exclude(Exists(solved)))
-    )
-    return Exists(incomplete)
-
-
 def completed_module_count(profile):
     """How many published modules `profile` has completed (every published problem solved). One
     query, over every module: the submit path runs it only when a solve completes a module
@@ -124,29 +106,6 @@ def completed_module_count(profile):
         .filter(published_total__gt=0, completed_total__gte=F("published_total"))
         .count()
     )
-
-
-def module_has_unsolved_others(profile, problem):
-    """An expression: whether `problem`'s module has another published problem that `profile`
-    has not completed. When it has none, solving `problem` completes the module; only then can
-    `completed_module_count` change. For a query the caller runs anyway (the submit path's
-    progress lock): it stops at the first such problem, probing the learner's progress by its
-    unique (profile, problem) index for the module's problems only."""
-    solved = ProblemProgress.objects.filter(profile=profile, problem=OuterRef("pk"), status=ProgressStatus.COMPLETED)
-    others = Problem.objects.filter(module_id=problem.module_id, is_published=True).exclude(pk=problem.pk)
-    return Exists(others.exclude(Exists(solved)))
-
-
-def session_item_standing(session, problem):
-    """Annotations for a query the caller runs anyway (the submit path's progress lock):
-    `session_item_id`, the id of `session`'s unanswered item for `problem` (None when the
-    session has no such item, or it is answered), and `session_has_open_others`, whether any
-    other item of `session` is still unanswered (when not, answering this one ends it)."""
-    unanswered = PracticeSessionItem.objects.filter(session=session, submission__isnull=True).order_by()
-    return {
-        "session_item_id": Subquery(unanswered.filter(problem=problem).values("pk")[:1]),
-        "session_has_open_others": Exists(unanswered.exclude(problem=problem)),
-    }
 
 
 def unlocked_module_ids(profile):
@@ -180,23 +139,6 @@ def points_on(profile, day):
         total=Sum("points_awarded")
     )["total"]
     return total or 0
-
-
-def daily_goal_standing(profile, day):
-    """Annotations for a query about `profile`: `daily_goal_target`, the target of their active
-    daily-points goal (None without one), and `points_on_day`, the points they earned on their
-    local `day` (as `points_on`). Two uncorrelated scalar subqueries, so a query the caller runs
-    anyway (the submit path's progress lock) carries them at no extra statement."""
-    start, end = local_day_bounds(profile, day)
-    goal = Goal.objects.filter(profile=profile, kind=Goal.Kind.DAILY_POINTS, is_active=True).values("target")[:1]
-    points = (
-        Submission.objects.filter(profile=profile, created_at__gte=start, created_at__lt=end)
-        .order_by()
-        .values("profile")
-        .annotate(total=Sum("points_awarded"))
-        .values("total")
-    )
-    return {"daily_goal_target": Subquery(goal), "points_on_day": Coalesce(Subquery(points), 0)}
 
 
 def has_solved(profile, problem):

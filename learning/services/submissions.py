@@ -7,7 +7,6 @@ completion and a practice-session item commit together or not at all.
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.utils import timezone
 
 from accounts.errors import Conflict, DomainError, InvalidInput, NotFound
@@ -17,15 +16,9 @@ from gamification.services import ActivityEvent, ActivityOutcome, XpAward, activ
 
 from .. import judges
 from ..models import PracticeSession, PracticeSessionItem, Problem, ProblemProgress, ProgressStatus, Submission
-from ..selectors import (
-    completed_module_count,
-    daily_goal_standing,
-    has_missing_prerequisites,
-    missing_prerequisites,
-    module_has_unsolved_others,
-    session_item_standing,
-)
+from ..selectors import completed_module_count, local_day_bounds, missing_prerequisites
 from .potd import potd_completion_record, potd_ids_for_date
+from .progress_lock import progress_lock_read
 from .session_results import practice_session_close
 
 MAX_IDEMPOTENCY_KEY_LENGTH = 80
@@ -208,36 +201,27 @@ def _locked_progress(*, profile, problem, now, goal_day=None, session=None, modu
     again. No savepoint: a concurrent first answer that inserted the row first wins, and this
     one then queues on its lock; a row made for a locked module goes with the rollback of the
     ModuleLocked error. The row also carries, at no extra statement, `best_score` and
-    `best_is_correct` (of its best submission, or None); with `goal_day`, `daily_goal_standing`
-    for that local day; with `session`, `session_item_standing` for `problem`; with
-    `module_check`, `module_has_unsolved_others`.
+    `best_is_correct` (of its best submission, or None); with `goal_day`, the daily goal and the
+    points of that local day; with `session`, its item for `problem`; with `module_check`,
+    whether the module has other unsolved problems (see `progress_lock_read`).
 
     Caveat: on PostgreSQL a SELECT that waited for the lock returns the row as its holder left
-    it, but the annotations and the join as of when the SELECT began, so they may miss what
+    it, but the subqueries and the join as of when the SELECT began, so they may miss what
     the holder wrote elsewhere (its session item, its new best submission); nothing that must
     be exact trusts them (see `_answer_session_item`; the best submission is read again)."""
-    annotations = {
-        "module_is_locked": has_missing_prerequisites(profile, problem.module),
-        "best_score": F("best_submission__score"),
-        "best_is_correct": F("best_submission__is_correct"),
+    read = {
+        "profile_id": profile.pk,
+        "problem": problem,
+        "goal_day_bounds": local_day_bounds(profile, goal_day) if goal_day is not None else None,
+        "session_id": session.pk if session is not None else None,
+        "module_check": module_check,
     }
-    if goal_day is not None:
-        annotations.update(daily_goal_standing(profile, goal_day))
-    if session is not None:
-        annotations.update(session_item_standing(session, problem))
-    if module_check:
-        annotations["module_has_unsolved_others"] = module_has_unsolved_others(profile, problem)
-    rows = (
-        ProblemProgress.objects.select_for_update(of=("self",))
-        .filter(profile=profile, problem=problem)
-        .annotate(**annotations)
-    )
-    progress = rows.first()
+    progress = progress_lock_read(**read)
     if progress is None:
         ProblemProgress.objects.bulk_create(
             [ProblemProgress(profile=profile, problem=problem, opened_at=now)], ignore_conflicts=True
         )
-        progress = rows.get()
+        progress = progress_lock_read(**read)
     if progress.module_is_locked:
         check_problem_answerable(profile=profile, problem=problem)  # raises, naming what is missing
     if progress.best_score is None and progress.best_submission_id is not None:
