@@ -283,6 +283,12 @@ def _public_total(board, start):
     return total or 0
 
 
+def leaderboard_size(board, *, now=None):
+    """How many learners are on a board's current period publicly. One small query."""
+    _check_board(board)
+    return _public_total(board, period_start(board, now or timezone.now()))
+
+
 def leaderboard_page(board, *, page=1, per_page=100, now=None, me_profile_id=None):
     """One page of a board's public entries, best first, and the number of public entries.
 

@@ -6,7 +6,9 @@ from datetime import timedelta
 from django.utils import timezone
 
 from gamification import charts
+from gamification.leaderboards import leaderboard_rank, leaderboard_size
 from gamification.levels import level_progress
+from gamification.models import Board
 from gamification.selectors import achievements_recent_for, activity_between, badge_progress, xp_by_day
 from gamification.services import stats_for, streak_as_of
 
@@ -36,6 +38,8 @@ class Dashboard:
     potd_done: bool
     recent_sessions: list
     recent_achievements: list
+    weekly_rank: object  # a BoardRow, or None without XP this week
+    weekly_size: int
 
 
 def dashboard_for(profile, now=None):
@@ -57,6 +61,8 @@ def dashboard_for(profile, now=None):
     )
     # Every achievement needs some activity, so a newcomer costs no query here.
     recent_achievements = achievements_recent_for(profile, limit=RECENT_ACHIEVEMENTS) if stats.last_active_on else []
+    # No XP at all means no place on this week's board either.
+    weekly_rank = leaderboard_rank(Board.WEEK, profile.pk, now=now) if stats.total_xp else None
     return Dashboard(
         profile=profile,
         today=today,
@@ -73,4 +79,6 @@ def dashboard_for(profile, now=None):
         potd_done=potd_done,
         recent_sessions=sessions,
         recent_achievements=recent_achievements,
+        weekly_rank=weekly_rank,
+        weekly_size=leaderboard_size(Board.WEEK, now=now) if weekly_rank else 0,
     )
