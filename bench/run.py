@@ -29,6 +29,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
+# As in production: no query log kept for every statement (captures below ask for it), no debug pages.
+os.environ.setdefault("DEBUG", "false")
+os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(64))
 
 PORT = 8123
 ROWS = []  # (section, measurement, value, target, verdict)
@@ -146,6 +149,8 @@ def captured(fn, *args, **kwargs):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
+    # A full query log (9,000 entries) would make every later capture empty.
+    connection.queries_log.clear()
     with CaptureQueriesContext(connection) as ctx:
         result = fn(*args, **kwargs)
     return result, [q["sql"] for q in ctx.captured_queries]
@@ -311,7 +316,7 @@ def completed_module_plan():
     from accounts.models import Profile
 
     _, sqls = captured(completed_module_count, Profile.objects.get(pk=pid))
-    return explain_text(sqls[0])
+    return explain_text(sqls[0]) if sqls else "(no query captured)"
 
 
 @guarded("dashboard")
@@ -397,6 +402,7 @@ def submit_path(n):
             if not case.endswith("never opened"):
                 problem_open(profile=profile, problem=problem)
             began = time.perf_counter()
+            connection.queries_log.clear()
             with CaptureQueriesContext(connection) as ctx:
                 result = submission_create(profile=profile, problem=problem, answer=answer)
             cases[case].append(time.perf_counter() - began)
@@ -525,6 +531,10 @@ def own_rank_freshness(samples):
 
 @guarded("leaderboards")
 def staleness():
+    """How stale a board can be. Entries are written in every award's own transaction, so the
+    boards are as fresh as the ledger (measured: own-rank freshness, and boards = ledger after
+    the live writes with no refresh in between); the scheduled reconciliation only repairs
+    drift and rolls periods over."""
     from django.utils import timezone
 
     from gamification.leaderboards import board_freshness
@@ -534,23 +544,20 @@ def staleness():
     for board in Board.values:
         at = board_freshness(board)
         parts.append(f"{board} {(timezone.now() - at).total_seconds():.0f} s ago" if at else f"{board} never")
-    schedule = ""
+    schedule = "; no schedule in this database (setup_schedules not run)"
     try:
         from django_q.models import Schedule
 
         sched = Schedule.objects.filter(func__icontains="leaderboards").values_list("func", "minutes").first()
-        schedule = (
-            f"; scheduled {sched[0]} every {sched[1]} min"
-            if sched
-            else "; no schedule in this database (setup_schedules not run)"
-        )
+        if sched:
+            schedule = f"; reconciliation scheduled: {sched[0]} every {sched[1]} min"
     except Exception:
         pass
     row(
         "leaderboards",
-        "last reconciliation (board_freshness)",
+        "last reconciliation with the ledger (board_freshness); entries themselves are written with each award",
         ", ".join(parts) + schedule,
-        "≤ 60 s stale (refresh every minute + refresh time)",
+        "boards ≤ 60 s stale: see own-rank freshness and boards = ledger after live writes",
         "",
     )
 
@@ -572,6 +579,10 @@ def _client(args):
         while time.monotonic() < deadline:
             if path_kind == "healthz":
                 method, path, body, headers = "GET", "/healthz", None, {}
+            elif path_kind == "me":
+                token = rng.choice(tokens)
+                method, path, body = "GET", "/api/v1/me/", None
+                headers = {"Authorization": f"Token {token}"}
             else:
                 token = rng.choice(tokens)
                 slug, correct, incorrect = rng.choice(plan)
@@ -684,6 +695,7 @@ def gunicorn_throughput(seconds, tokens_wanted, workers=2, threads=2):
         load("healthz", 2, 2, 2)  # warm both workers' connections
         procs = 2
         h_rps, h_ok, h_other, h_lat, h_codes = load("healthz", seconds, procs, threads)
+        m_rps, m_ok, m_other, m_lat, m_codes = load("me", seconds, procs, threads, tokens)
         s_rps, s_ok, s_other, s_lat, s_codes = load("submit", seconds, procs, threads, tokens, plan)
     finally:
         proc.terminate()
@@ -696,11 +708,26 @@ def gunicorn_throughput(seconds, tokens_wanted, workers=2, threads=2):
     )
     row(
         "http",
+        f"gunicorn -w {workers} GET /api/v1/me/ req/s (token auth, same learners)",
+        f"{m_rps:,.0f} req/s; p50 {ms(statistics.median(m_lat))} ms, p99 {ms(pct(m_lat, 99))} ms; status {dict(sorted(m_codes.items()))}",
+    )
+    row(
+        "http",
         f"gunicorn -w {workers} POST /api/v1/problems/<slug>/submit/ req/s ({len(tokens)} token learners, half correct)",
         f"{s_rps:,.0f} req/s; p50 {ms(statistics.median(s_lat))} ms, p99 {ms(pct(s_lat, 99))} ms; status {dict(sorted(s_codes.items()))}",
     )
-    ratio = s_rps / h_rps if h_rps else 0
-    row("http", "submit req/s as a share of /healthz req/s", f"{ratio * 100:.0f} %", "≥ 30 %", verdict(ratio >= 0.30))
+    # Two trivial JSON endpoints: /healthz (no authentication, one SELECT 1) and GET /api/v1/me/
+    # (the API's cheapest authenticated read: token, user and profile in one query). The submit
+    # pays the same authentication and DRF handling as the second.
+    for label, base in (("/healthz", h_rps), ("GET /api/v1/me/", m_rps)):
+        ratio = s_rps / base if base else 0
+        row(
+            "http",
+            f"submit req/s as a share of {label} req/s",
+            f"{ratio * 100:.0f} %",
+            "≥ 30 %",
+            verdict(ratio >= 0.30),
+        )
 
 
 def main():
