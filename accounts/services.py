@@ -106,6 +106,17 @@ def profile_ensure_for_user(*, user):
     return profile
 
 
+# Apps above accounts that keep something derived from a profile's leaderboard visibility
+# register here (from their AppConfig.ready), so a change reaches them in its own transaction
+# without accounts importing them. Each is called as listener(profile_id=..., is_public=...).
+_VISIBILITY_LISTENERS = []
+
+
+def register_visibility_listener(listener):
+    if listener not in _VISIBILITY_LISTENERS:
+        _VISIBILITY_LISTENERS.append(listener)
+
+
 def profile_update(
     *,
     actor,
@@ -118,8 +129,8 @@ def profile_update(
 ):
     """Change a profile's name, time zone, avatar or leaderboard visibility. The actor must be
     able to manage it: a guardian opts a managed child in or out of public leaderboards, an
-    owner their own profile. Boards follow a visibility change at their next refresh (within a
-    minute) or the learner's next award, whichever is first.
+    owner their own profile. A visibility change reaches the leaderboards in the same
+    transaction (the registered visibility listeners).
 
     Changing the time zone only changes which local date *future* activity falls on; days
     already recorded keep the date they were recorded with.
@@ -141,7 +152,9 @@ def profile_update(
     if avatar_colour is not None:
         profile.avatar_colour = avatar_colour
         changed.append("avatar_colour")
+    visibility_changed = False
     if show_on_leaderboards is not None:
+        visibility_changed = bool(show_on_leaderboards) != profile.show_on_leaderboards
         profile.show_on_leaderboards = bool(show_on_leaderboards)
         changed.append("show_on_leaderboards")
     if not changed:
@@ -152,6 +165,9 @@ def profile_update(
         raise InvalidInput("Check the highlighted fields.", fields=_validation_to_fields(error)) from None
     with transaction.atomic(durable=True):
         profile.save(update_fields=[*changed, "updated_at"])
+        if visibility_changed:
+            for listener in _VISIBILITY_LISTENERS:
+                listener(profile_id=profile.pk, is_public=profile.show_on_leaderboards)
     return profile
 
 

@@ -31,6 +31,7 @@ from accounts.models import Profile
 
 from .badges import badge_for, badges_all
 from .celebrations import celebrations_for_change
+from .leaderboards import leaderboard_record
 from .levels import level_for_xp
 from .models import Achievement, ActivityDay, EarnedAchievement, ProfileStats, XpEntry, XpReason
 
@@ -469,6 +470,12 @@ def _reward(stats, achievements, *, earned_at):
         stats.xp_reached_at = earned_at
 
 
+def achievement_source(achievement):
+    """The XP ledger source of an achievement's reward. Keyed by the definition's id, like the
+    earned row: a slug can be renamed and taken again by a new definition, an id cannot."""
+    return f"achievement:{achievement.pk}"
+
+
 def achievement_rows(*, profile_id, achievements, earned_at, earned_on):
     """The unsaved rows that record `achievements` as earned: (EarnedAchievement rows, with
     `achievement` set; XpEntry rows of their XP rewards). The caller inserts them."""
@@ -478,7 +485,7 @@ def achievement_rows(*, profile_id, achievements, earned_at, earned_on):
             profile_id=profile_id,
             amount=a.xp_reward,
             reason=XpReason.ACHIEVEMENT,
-            source=f"achievement:{a.slug}",
+            source=achievement_source(a),
             earned_on=earned_on,
             created_at=earned_at,
         )
@@ -488,13 +495,14 @@ def achievement_rows(*, profile_id, achievements, earned_at, earned_on):
     return earned, rewards
 
 
-def achievement_grant(*, stats, achievements, earned_at, earned_on):
+def achievement_grant(*, stats, achievements, earned_at, earned_on, is_public):
     """Record `achievements` as earned by the learner of `stats` and credit their XP rewards.
 
     Precondition: inside a transaction, holding the lock on `stats`, having checked that none
-    of them is earned yet. Updates total XP, level, badge and xp_reached_at on `stats` and saves
-    them. Returns the new EarnedAchievement rows (with `achievement` set). Learner actions do
-    not come here (`activity_record` writes its rows together with the action's own).
+    of them is earned yet. Updates total XP, level, badge and xp_reached_at on `stats`, the
+    learner's board entries (`is_public`: whether they are on public boards), and saves them.
+    Returns the new EarnedAchievement rows (with `achievement` set). Learner actions do not
+    come here (`activity_record` writes its rows together with the action's own).
     """
     assert transaction.get_connection().in_atomic_block, "achievement_grant needs the caller's transaction"
     earned, rewards = achievement_rows(
@@ -503,8 +511,14 @@ def achievement_grant(*, stats, achievements, earned_at, earned_on):
     rows = EarnedAchievement.objects.bulk_create(earned)
     if rewards:
         XpEntry.objects.bulk_create(rewards)
+        total_before = stats.total_xp
         _reward(stats, achievements, earned_at=earned_at)
-        stats.save(update_fields=["total_xp", "level", "badge", "xp_reached_at", "updated_at"])
+        # Rewards count on the boards at once, like any other XP.
+        leaderboard_record(
+            stats=stats, gained=stats.total_xp - total_before, occurred_at=earned_at, is_public=is_public
+        )
+        fields = ["total_xp", "level", "badge", "xp_reached_at", "board_longest_streak", "board_is_public"]
+        stats.save(update_fields=[*fields, "updated_at"])
     return rows
 
 
@@ -528,10 +542,14 @@ def achievement_backfill(achievement, *, now=None):
             stats, _ = ProfileStats.objects.select_for_update(of=("self",)).get_or_create(profile_id=profile_id)
             if EarnedAchievement.objects.filter(profile_id=profile_id, achievement=achievement).exists():
                 continue
-            profile = Profile.objects.only("time_zone").get(pk=profile_id)
+            profile = Profile.objects.only("time_zone", "show_on_leaderboards").get(pk=profile_id)
             level_before, badge_before = stats.level, stats.badge
             rows = achievement_grant(
-                stats=stats, achievements=[achievement], earned_at=now, earned_on=profile.local_today(now)
+                stats=stats,
+                achievements=[achievement],
+                earned_at=now,
+                earned_on=profile.local_today(now),
+                is_public=profile.show_on_leaderboards,
             )
             celebrations_for_change(
                 profile_id=profile_id,

@@ -10,6 +10,7 @@ from django.utils.html import format_html
 from django_q.tasks import async_task
 
 from .achievements import rule_choices, rule_get
+from .badges import badges_reassign
 from .models import Achievement, Badge, Celebration, EarnedAchievement, ProfileStats, XpEntry
 from .services import stats_check
 from .tasks import backfill_achievement
@@ -35,8 +36,26 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(Badge)
 class BadgeAdmin(admin.ModelAdmin):
+    """Badges are ranks: after any change every learner holds the badge their totals reach now."""
+
     list_display = ("name", "icon", "required_points", "required_problems")
     prepopulated_fields = {"slug": ("name",)}
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        self._reassign(request)
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        self._reassign(request)
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        self._reassign(request)
+
+    def _reassign(self, request):
+        moved = badges_reassign()
+        self.message_user(request, f"Badges re-ranked: {moved} learner{'s' if moved != 1 else ''} changed badge.")
 
 
 class AchievementAdminForm(forms.ModelForm):

@@ -16,3 +16,11 @@ class GamificationConfig(AppConfig):
         post_save.connect(achievements_forget, sender=Achievement, dispatch_uid="achievements_forget_save")
         post_delete.connect(achievements_forget, sender=Achievement, dispatch_uid="achievements_forget_delete")
         post_delete.connect(earned_forget_row, sender=EarnedAchievement, dispatch_uid="earned_forget_delete")
+
+        # Not a signal: accounts calls its registered listeners inside the profile change's
+        # transaction, so the boards show or hide the learner at once.
+        from accounts.services import register_visibility_listener
+
+        from .services import leaderboard_visibility_follow
+
+        register_visibility_listener(leaderboard_visibility_follow)

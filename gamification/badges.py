@@ -5,8 +5,9 @@ XP and move a badge without importing `services` back.
 """
 
 from django.core.cache import cache
+from django.db.models import F, OuterRef, Q, Subquery
 
-from .models import Badge
+from .models import Badge, ProfileStats
 
 BADGES_CACHE_KEY = "gamification:badges"
 
@@ -28,3 +29,28 @@ def badges_all():
 
 def badges_forget(**kwargs):
     cache.delete(BADGES_CACHE_KEY)
+
+
+def badges_reassign():
+    """Give every learner the badge their totals reach under the badges as they are now (after
+    staff add, edit or delete one); returns how many learners changed badge.
+
+    Set-wise: one UPDATE that writes only the rows whose badge changes, each taking the highest
+    badge whose requirements its totals meet, as `badge_for` decides. A learner acting at the
+    same moment waits for the row lock and then writes the same answer (actions recompute the
+    badge from the cached list, which the admin's save has just forgotten).
+    """
+    reached = Badge.objects.filter(
+        required_points__lte=OuterRef("total_xp"), required_problems__lte=OuterRef("problems_solved")
+    ).order_by("-required_points", "-required_problems")
+    target = Subquery(reached.values("pk")[:1])
+    changed = (
+        ProfileStats.objects.annotate(target=target)
+        .filter(
+            Q(badge__isnull=True, target__isnull=False)
+            | Q(badge__isnull=False, target__isnull=True)
+            | (Q(badge__isnull=False, target__isnull=False) & ~Q(badge_id=F("target")))
+        )
+        .values("pk")
+    )
+    return ProfileStats.objects.filter(pk__in=changed).update(badge_id=target)

@@ -24,7 +24,7 @@ def celebrations_for_change(
     rows = []
     if level_after > level_before:
         rows.append(Celebration(kind=Celebration.Kind.LEVEL_UP, title=f"Level {level_after}!", icon="⭐"))
-    if badge_after is not None and badge_after != badge_before:
+    if _is_promotion(badge_before, badge_after):
         rows.append(
             Celebration(
                 kind=Celebration.Kind.BADGE,
@@ -58,6 +58,16 @@ def celebrations_for_change(
     for row in rows:
         row.profile_id = profile_id
     return Celebration.objects.bulk_create(rows)
+
+
+def _rank(badge):
+    return (badge.required_points, badge.required_problems) if badge is not None else (-1, -1)
+
+
+def _is_promotion(before, after):
+    """A higher badge than before, and not the one every learner holds from the start (no
+    requirements): re-ranked badges can move a learner down, which is no party."""
+    return after is not None and _rank(after) > max(_rank(before), (0, 0))
 
 
 def celebrations_record(*, profile_id, outcome, earned):

@@ -225,7 +225,9 @@ class Achievement(models.Model):
 
 class EarnedAchievement(models.Model):
     profile = models.ForeignKey(Profile, on_delete=models.CASCADE, related_name="achievements")
-    achievement = models.ForeignKey(Achievement, on_delete=models.CASCADE, related_name="earned")
+    # An earned achievement is history (its reward is in the ledger): staff switch a definition
+    # off rather than delete it once anyone has earned it.
+    achievement = models.ForeignKey(Achievement, on_delete=models.PROTECT, related_name="earned")
     earned_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -224,7 +224,9 @@ def activity_record(*, event):
     stats.last_active_on, stats.streak_freezes = after.last_active_on, after.freezes
     if gained:
         stats.xp_reached_at = event.occurred_at
-        stats.badge = badge_for(badges_all(), stats.total_xp, stats.problems_solved)
+    # Every action, not only those that earn XP: a new learner's first (wrong) answer already
+    # holds Beginner, and a badge staff have just re-ranked is caught up with.
+    stats.badge = badge_for(badges_all(), stats.total_xp, stats.problems_solved)
     achievements = achievements_evaluate(
         stats=stats,
         event=event,
@@ -279,12 +281,36 @@ def activity_record(*, event):
     return outcome
 
 
+def leaderboard_visibility_follow(*, profile_id, is_public):
+    """Show or hide the learner's board entries at once after their visibility changed
+    (registered with accounts as a visibility listener; runs in the change's transaction).
+    Takes the stats lock like any learner action; a learner with no stats has no entries."""
+    stats = ProfileStats.objects.select_for_update(of=("self",)).filter(profile_id=profile_id).first()
+    if stats is None:
+        return
+    leaderboard_record(stats=stats, gained=0, occurred_at=stats.updated_at, is_public=is_public)
+    stats.save(update_fields=["board_longest_streak", "board_is_public", "updated_at"])
+
+
 @dataclass(frozen=True)
 class StatsDrift:
     profile_id: int
     field: str
     cached: object
     derived: object
+
+
+# What `stats_derive` recomputes (the rest of a stats row is bookkeeping: reach time, board markers).
+STATS_DERIVED_FIELDS = [
+    "total_xp",
+    "level",
+    "problems_solved",
+    "current_streak",
+    "longest_streak",
+    "last_active_on",
+    "streak_freezes",
+    "badge_id",
+]
 
 
 def stats_derive(profile_id, *, badges=None):
@@ -328,9 +354,19 @@ def stats_check(profile_id, *, fix=False, badges=None):
             if cached[name] != value
         ]
     if fix and drift:
-        with transaction.atomic():
-            ProfileStats.objects.update_or_create(profile_id=profile_id, defaults=derived)
+        stats_repair(profile_id)
     return drift
+
+
+def stats_repair(profile_id):
+    """Rewrite one learner's cached stats from the facts, under the stats lock that every
+    learner action takes first: the facts are read again inside it, so an award committed
+    since the drift was found is counted, never overwritten."""
+    with transaction.atomic():
+        stats = _locked_stats(profile_id)
+        for name, value in stats_derive(profile_id).items():
+            setattr(stats, name, value)
+        stats.save(update_fields=[name.removesuffix("_id") for name in STATS_DERIVED_FIELDS] + ["updated_at"])
 
 
 def stats_for(profile):
@@ -382,8 +418,7 @@ def stats_check_all(*, fix=False, progress=None):
             found = [StatsDrift(profile_id, f, row[f], v) for f, v in derived.items() if row[f] != v]
         drift.extend(found)
         if fix and found:
-            with transaction.atomic():
-                ProfileStats.objects.update_or_create(profile_id=profile_id, defaults=derived)
+            stats_repair(profile_id)
         if progress and (done % 1000 == 0 or done == len(profile_ids)):
             progress(done, len(profile_ids))
     return drift

@@ -26,7 +26,6 @@ BOARD_PARAMETER = OpenApiParameter(
 
 class BoardRowSerializer(serializers.Serializer):
     rank = serializers.IntegerField(help_text="Competition ranking: 1, 2, 2, 4.")
-    profile_id = serializers.IntegerField()
     display_name = serializers.CharField()
     xp = serializers.IntegerField()
     longest_streak = serializers.IntegerField()
@@ -37,7 +36,11 @@ class BoardRowSerializer(serializers.Serializer):
 class BoardPageSerializer(serializers.Serializer):
     board = serializers.ChoiceField(choices=Board.choices)
     period_start = serializers.DateField()
-    refreshed_at = serializers.DateTimeField(allow_null=True, help_text="Last reconciled with the XP ledger.")
+    refreshed_at = serializers.DateTimeField(
+        allow_null=True,
+        help_text="Last reconciled with the XP ledger. Entries are live: every award is on the board when it commits; "
+        "the reconciliation (every minute) only repairs drift and rolls periods over.",
+    )
     count = serializers.IntegerField(help_text="Learners on the public board.")
     page = serializers.IntegerField()
     pages = serializers.IntegerField()

@@ -8,10 +8,11 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from gamification.achievements import achievement_backfill, rule_choices, rule_get
+from gamification.achievements import achievement_backfill, achievement_source, rule_choices, rule_get
 from gamification.admin import AchievementAdminForm
+from gamification.badges import badges_forget
 from gamification.defaults import DEFAULT_ACHIEVEMENTS
-from gamification.models import Achievement, Celebration, EarnedAchievement, ProfileStats, XpEntry, XpReason
+from gamification.models import Achievement, Badge, Celebration, EarnedAchievement, ProfileStats, XpEntry, XpReason
 from gamification.services import ActivityEvent, XpAward, activity_record, stats_check
 from learning.services import sessions as session_services
 from learning.services.submissions import problem_open, submission_create
@@ -54,7 +55,8 @@ def test_a_first_solve_earns_once_and_credits_its_reward_consistently(learner):
     assert earned(learner.profile) == {"first"}
     stats = ProfileStats.objects.get(profile=learner.profile)
     assert stats.total_xp == 220 and stats.level == 2
-    assert XpEntry.objects.get(source="achievement:first").reason == XpReason.ACHIEVEMENT
+    reward = XpEntry.objects.get(source=achievement_source(Achievement.objects.get(slug="first")))
+    assert reward.reason == XpReason.ACHIEVEMENT
     assert stats_check(learner.profile.pk) == []
 
 
@@ -205,17 +207,34 @@ def test_celebrations_show_once_on_the_next_page(client, learner):
 
 
 def test_celebrations_api_returns_unseen_once(api_client, learner):
-    act(learner.profile, D, solve(1))
+    act(learner.profile, D, *[solve(n) for n in range(10)])  # 1,000 XP and 10 solved: Apprentice
     api_client.force_authenticate(learner)
-    assert [c["kind"] for c in api_client.get("/api/v1/celebrations/").json()] == ["level_up", "badge"]
+    celebrations = api_client.get("/api/v1/celebrations/").json()
+    titles = [(c["kind"], c["title"]) for c in celebrations]
+    assert titles == [("level_up", "Level 5!"), ("badge", "New badge: Apprentice")]
     assert api_client.get("/api/v1/celebrations/").json() == []
 
 
+def test_the_starting_badge_and_a_lower_badge_are_not_celebrated(learner, other_learner):
+    act(learner.profile, D)  # a first action without XP: Beginner, held from the start
+    stats = ProfileStats.objects.get(profile=learner.profile)
+    assert stats.badge.slug == "beginner" and not Celebration.objects.filter(profile=learner.profile).exists()
+    act(other_learner.profile, D, *[solve(n) for n in range(10)])
+    Badge.objects.filter(slug="apprentice").update(required_points=5000)
+    badges_forget()
+    act(other_learner.profile, D + timedelta(days=1))  # staff made Apprentice harder: back to Beginner
+    assert ProfileStats.objects.get(profile=other_learner.profile).badge.slug == "beginner"
+    assert list(Celebration.objects.filter(profile=other_learner.profile).values_list("title", flat=True)) == [
+        "Level 5!",
+        "New badge: Apprentice",
+    ]
+
+
 def test_a_page_that_does_not_render_celebrations_costs_no_query_for_them(client, learner):
-    act(learner.profile, D, solve(1))
+    act(learner.profile, D, *[solve(n) for n in range(10)])
     client.force_login(learner)
     client.get("/api/v1/achievements/")  # JSON, no template
-    assert Celebration.objects.filter(profile=learner.profile, seen_at__isnull=True).count() == 2
+    assert Celebration.objects.filter(profile=learner.profile, seen_at__isnull=True).count() == 2  # level, badge
 
 
 # Page, API, dashboard -----------------------------------------------------------------------
@@ -353,5 +372,5 @@ def test_concurrent_qualifying_actions_earn_one_achievement_and_one_reward():
         thread.join()
     assert errors == []
     assert EarnedAchievement.objects.filter(achievement=streak, profile=profile).count() == 1
-    assert XpEntry.objects.filter(profile=profile, source="achievement:streak-1").count() == 1
+    assert XpEntry.objects.filter(profile=profile, source=achievement_source(streak)).count() == 1
     assert stats_check(profile.pk) == []

@@ -20,9 +20,17 @@ import time_machine
 from django.db import connection
 
 from accounts.errors import Conflict
-from gamification.achievements import achievements_active
+from gamification.achievements import achievement_source, achievements_active
 from gamification.badges import badges_all
-from gamification.models import ActivityDay, Celebration, EarnedAchievement, ProfileStats, XpEntry, XpReason
+from gamification.models import (
+    Achievement,
+    ActivityDay,
+    Celebration,
+    EarnedAchievement,
+    ProfileStats,
+    XpEntry,
+    XpReason,
+)
 from gamification.services import activity_record, stats_check
 from learning import selectors
 from learning.models import (
@@ -72,6 +80,11 @@ def _statements(queries, verb, table):
     return [q["sql"] for q in queries if q["sql"].startswith(verb) and table in q["sql"].split("(")[0]]
 
 
+def _source(slug):
+    """The ledger source of the seeded achievement `slug`'s reward."""
+    return achievement_source(Achievement.objects.get(slug=slug))
+
+
 def _savepoints(queries):
     return sum(q["sql"].startswith("SAVEPOINT") for q in queries)
 
@@ -100,8 +113,8 @@ def test_a_first_solve_that_earns_an_achievement_and_meets_the_goal_fits_the_bud
     # Worst case of a solve: today's first activity (a new streak day), a cold earned cache (the
     # earned ids are read), a goal-streak rule wanting the goal days, a "modules completed"
     # achievement unearned (the lock reads whether this solve completes the module: it does
-    # not, so the modules are not counted), an achievement with an XP reward, and a level up, a
-    # badge and an achievement to celebrate:
+    # not, so the modules are not counted), an achievement with an XP reward, and a level up and
+    # an achievement to celebrate:
     #  1 progress lock (with the prerequisites check, the daily goal, today's points and whether
     #    the module has other unsolved problems)  2 INSERT submission  3 UPDATE progress
     #  4 stats lock  5 ledger look-up (today's goal credited? the goal days for "goal-3")
@@ -122,7 +135,7 @@ def test_a_first_solve_that_earns_an_achievement_and_meets_the_goal_fits_the_bud
     assert ledger == {
         f"first-solve:{problem.pk}": points,
         f"daily-goal:{TODAY.date()}": DAILY_GOAL_XP,
-        "achievement:first-steps": reward,
+        _source("first-steps"): reward,
     }
     stats = ProfileStats.objects.get(profile=profile)
     assert stats.total_xp == result.activity.total_xp == points + DAILY_GOAL_XP + reward
@@ -132,7 +145,7 @@ def test_a_first_solve_that_earns_an_achievement_and_meets_the_goal_fits_the_bud
     assert EarnedAchievement.objects.filter(profile=profile).count() == 1
     assert ActivityDay.objects.filter(profile=profile, day=TODAY.date()).exists()
     kinds = set(Celebration.objects.filter(profile=profile).values_list("kind", flat=True))
-    assert kinds == {Celebration.Kind.LEVEL_UP, Celebration.Kind.BADGE, Celebration.Kind.ACHIEVEMENT}
+    assert kinds == {Celebration.Kind.LEVEL_UP, Celebration.Kind.ACHIEVEMENT}  # Beginner is held from the start
     # Every XP entry in one INSERT, the stats row written once.
     queries = ctx.captured_queries
     assert len(_statements(queries, "INSERT", XpEntry._meta.db_table)) == 1
@@ -236,8 +249,8 @@ def test_a_problem_of_the_day_first_solve_that_meets_the_goal_and_earns_achievem
         f"first-solve:{problem.pk}": points,
         f"problem-of-the-day:{TODAY.date()}": PROBLEM_OF_THE_DAY_XP,
         f"daily-goal:{TODAY.date()}": DAILY_GOAL_XP,
-        "achievement:first-steps": rewards["first-steps"],
-        "achievement:potd-1": rewards["potd-1"],
+        _source("first-steps"): rewards["first-steps"],
+        _source("potd-1"): rewards["potd-1"],
     }
     assert result.activity.xp_gained == points + PROBLEM_OF_THE_DAY_XP + DAILY_GOAL_XP
     assert stats_check(profile.pk) == []
@@ -336,7 +349,7 @@ def test_the_answer_that_ends_a_practice_session_fits_the_budget(
     session.refresh_from_db()
     assert tuple(getattr(session, name) for name in results) == expected
     ledger = set(XpEntry.objects.filter(profile=profile).values_list("source", flat=True))
-    assert {f"daily-goal:{answered_at.date()}", "achievement:perfect-5", "achievement:module-1"} <= ledger
+    assert {f"daily-goal:{answered_at.date()}", _source("perfect-5"), _source("module-1")} <= ledger
     assert ActivityDay.objects.filter(profile=profile, day=answered_at.date()).exists()
     assert not _reads(ctx.captured_queries, PracticeSessionItem) and not _reads(ctx.captured_queries, PracticeSession)
     assert stats_check(profile.pk) == []
@@ -432,7 +445,7 @@ def test_concurrent_first_solves_of_one_learner_credit_the_goal_and_each_achieve
     assert sum(source.startswith("daily-goal:") for source in sources) == 1
     earned = list(EarnedAchievement.objects.filter(profile=profile).values_list("achievement__slug", flat=True))
     assert sorted(earned) == sorted(set(earned)) and {"first-steps", "quick-thinker"} <= set(earned)
-    assert {f"achievement:{slug}" for slug in earned} <= set(sources)
+    assert {_source(slug) for slug in earned} <= set(sources)
     assert sum(len(o.activity.achievements) for o in outcomes) == len(earned)
     assert stats_check(profile.pk) == []
 
