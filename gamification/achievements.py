@@ -18,6 +18,7 @@ on the ActivityEvent, and for backfills through `register_backfill_source`, whic
 calls from its AppConfig.ready().
 """
 
+import time
 from abc import ABC, abstractmethod
 from datetime import timedelta
 from functools import cached_property
@@ -524,7 +525,19 @@ def achievement_grant(*, stats, achievements, earned_at, earned_on, is_public):
 
 def achievement_backfill(achievement, *, now=None):
     """Award `achievement` to everyone who already qualifies and has not earned it; returns
-    how many learners were awarded.
+    how many learners were awarded. All in one go (see `achievement_backfill_part`)."""
+    awarded, after = 0, 0
+    while after is not None:
+        part, after = achievement_backfill_part(achievement, after_profile_id=after, now=now)
+        awarded += part
+    return awarded
+
+
+def achievement_backfill_part(achievement, *, after_profile_id=0, deadline=None, now=None):
+    """Award `achievement` to the qualifying learners whose profile id is above
+    `after_profile_id`, in id order, until `deadline` (a time.monotonic() value) passes.
+    Returns (learners awarded, the id to resume after when it stopped early, else None). Every
+    part handles at least one learner.
 
     Each learner is awarded in a transaction of their own, holding their stats lock like a
     learner action does, so it is safe against concurrent activity and idempotent: running it
@@ -532,12 +545,16 @@ def achievement_backfill(achievement, *, now=None):
     """
     rule = _RULES.get(achievement.rule)
     if rule is None or not achievement.is_active:
-        return 0
-    qualifying = set(rule.qualifying_profile_ids(achievement.threshold))
-    qualifying -= set(achievement.earned.values_list("profile_id", flat=True))
+        return 0, None
+    qualifying = {pk for pk in rule.qualifying_profile_ids(achievement.threshold) if pk > after_profile_id}
+    qualifying -= set(achievement.earned.filter(profile_id__gt=after_profile_id).values_list("profile_id", flat=True))
     now = now or timezone.now()
-    awarded = 0
+    awarded = handled = 0
     for profile_id in sorted(qualifying):
+        # At least one learner a part, so a chain of parts always moves on.
+        if deadline is not None and handled and time.monotonic() > deadline:
+            return awarded, profile_id - 1
+        handled += 1
         with transaction.atomic(durable=True):
             stats, _ = ProfileStats.objects.select_for_update(of=("self",)).get_or_create(profile_id=profile_id)
             if EarnedAchievement.objects.filter(profile_id=profile_id, achievement=achievement).exists():
@@ -561,4 +578,4 @@ def achievement_backfill(achievement, *, now=None):
             )
             transaction.on_commit(lambda pid=profile_id: earned_forget(profile_ids=[pid]))
         awarded += 1
-    return awarded
+    return awarded, None

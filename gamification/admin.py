@@ -13,10 +13,7 @@ from .achievements import rule_choices, rule_get
 from .badges import badges_reassign
 from .models import Achievement, Badge, Celebration, EarnedAchievement, ProfileStats, XpEntry
 from .services import stats_check
-from .tasks import backfill_achievement
-
-# django-q2 group of the queued backfills: its admin pages for successful and failed tasks filter on it.
-BACKFILL_TASK_GROUP = "achievement-backfill"
+from .tasks import BACKFILL_TASK_GROUP, backfill_achievement, backfill_task_name
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -101,7 +98,8 @@ class AchievementAdmin(admin.ModelAdmin):
     @admin.action(description="Backfill: award to everyone who already qualifies (queued)")
     def backfill(self, request, queryset):
         """Queue one backfill task per active achievement; a backfill walks every learner, too
-        long for a request. The task's result (learners awarded) lands in django-q2's admin."""
+        long for a request (it runs in parts, see `tasks.backfill_achievement`). The last part's
+        result (learners awarded) lands in django-q2's admin."""
         query = urlencode({"group": BACKFILL_TASK_GROUP})
         done_url = f"{reverse('admin:django_q_success_changelist')}?{query}"
         failed_url = f"{reverse('admin:django_q_failure_changelist')}?{query}"
@@ -109,7 +107,7 @@ class AchievementAdmin(admin.ModelAdmin):
             if not achievement.is_active:
                 self.message_user(request, f"{achievement}: inactive, nobody awarded.", messages.WARNING)
                 continue
-            task_name = f"backfill: {achievement.slug}"
+            task_name = backfill_task_name(achievement)
             # On commit: should this ever run inside a transaction, a sync-mode task would run
             # inside it too, and a backfill opens durable transactions of its own.
             transaction.on_commit(

@@ -188,7 +188,8 @@ SPECTACULAR_SETTINGS = {
 Q_CLUSTER = {
     "name": "learnloop",
     "orm": "default",
-    "workers": env.int("Q_WORKERS", default=1),
+    # Two, so the leaderboard refresh never waits behind a long task (a backfill part) for its turn.
+    "workers": env.int("Q_WORKERS", default=2),
     "timeout": 60,
     "retry": 120,
     "max_attempts": 3,

@@ -13,10 +13,10 @@ from django_q.pusher import pusher
 from django_q.queues import Queue
 from django_q.worker import worker
 
-from gamification.admin import BACKFILL_TASK_GROUP
+from gamification import tasks
 from gamification.models import Achievement, EarnedAchievement, XpReason
 from gamification.services import ActivityEvent, XpAward, activity_record
-from gamification.tasks import backfill_achievement
+from gamification.tasks import BACKFILL_TASK_GROUP, backfill_achievement
 
 D = date(2026, 11, 2)
 CHANGELIST = "/admin/gamification/achievement/"
@@ -67,6 +67,21 @@ def test_the_task_awards_whoever_qualifies_and_reports_how_many(learner, other_l
     assert backfill_achievement(achievement.pk) == 1
     assert backfill_achievement(achievement.pk) == 0  # idempotent
     assert earned_by(learner.profile) == {"first"} and earned_by(other_learner.profile) == set()
+
+
+def test_a_long_backfill_runs_in_parts_each_queueing_the_next(learner, other_learner, monkeypatch):
+    for profile in (learner.profile, other_learner.profile):
+        first_solve_by(profile)
+    achievement = first_solve_achievement()
+    monkeypatch.setattr(tasks, "BACKFILL_PART_SECONDS", -1)  # every part is over time at once: one learner each
+    # This first part awards one learner and queues the next, which (sync mode) runs at once.
+    assert backfill_achievement(achievement.pk) == 1
+    assert earned_by(learner.profile) == earned_by(other_learner.profile) == {"first"}
+    last = Success.objects.get(group=BACKFILL_TASK_GROUP)
+    achievement_id, resume_after, awarded_before = last.args
+    assert (last.name, achievement_id, awarded_before, last.result) == ("backfill: first", achievement.pk, 1, 2)
+    assert learner.profile.pk <= resume_after < other_learner.profile.pk
+    assert backfill_achievement(achievement.pk) == 0
 
 
 def test_the_task_awards_nobody_for_an_achievement_gone_or_switched_off_since_queueing(learner):
