@@ -641,6 +641,28 @@ def load(kind, seconds, procs, threads, tokens=(), plan=()):
     return ok / elapsed, ok, other, lat, codes
 
 
+def _cpu_seconds():
+    """CPU seconds used so far by gunicorn processes and by PostgreSQL backends on this machine."""
+    tick = os.sysconf("SC_CLK_TCK")
+    used = {"app": 0.0, "database": 0.0}
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+            command = Path(f"/proc/{pid}/cmdline").read_bytes()
+        except OSError:
+            continue
+        name, rest = stat[stat.index("(") + 1 : stat.rindex(")")], stat[stat.rindex(")") + 2 :].split()
+        kind = "database" if name == "postgres" else "app" if b"gunicorn" in command else None
+        if kind:
+            used[kind] += (int(rest[11]) + int(rest[12])) / tick  # utime + stime
+    return used
+
+
+def _cpu_per_request(before, requests):
+    after = _cpu_seconds()
+    return tuple((after[k] - before[k]) * 1000 / max(1, requests) for k in ("app", "database"))
+
+
 @guarded("http")
 def gunicorn_throughput(seconds, tokens_wanted, workers=2, threads=2):
     from django.db.models import Q
@@ -694,9 +716,14 @@ def gunicorn_throughput(seconds, tokens_wanted, workers=2, threads=2):
             raise RuntimeError("gunicorn did not answer /healthz (see /tmp/bench_gunicorn.log)")
         load("healthz", 2, 2, 2)  # warm both workers' connections
         procs = 2
+        cpu = {}
+        before = _cpu_seconds()
         h_rps, h_ok, h_other, h_lat, h_codes = load("healthz", seconds, procs, threads)
+        cpu["healthz"], before = _cpu_per_request(before, h_ok), _cpu_seconds()
         m_rps, m_ok, m_other, m_lat, m_codes = load("me", seconds, procs, threads, tokens)
+        cpu["me"], before = _cpu_per_request(before, m_ok), _cpu_seconds()
         s_rps, s_ok, s_other, s_lat, s_codes = load("submit", seconds, procs, threads, tokens, plan)
+        cpu["submit"] = _cpu_per_request(before, s_ok)
     finally:
         proc.terminate()
         proc.wait(timeout=20)
@@ -715,6 +742,11 @@ def gunicorn_throughput(seconds, tokens_wanted, workers=2, threads=2):
         "http",
         f"gunicorn -w {workers} POST /api/v1/problems/<slug>/submit/ req/s ({len(tokens)} token learners, half correct)",
         f"{s_rps:,.0f} req/s; p50 {ms(statistics.median(s_lat))} ms, p99 {ms(pct(s_lat, 99))} ms; status {dict(sorted(s_codes.items()))}",
+    )
+    row(
+        "http",
+        "CPU per request, gunicorn workers + PostgreSQL backends (ms): /healthz; /api/v1/me/; submit",
+        "; ".join(f"{app:.2f} + {db:.2f}" for app, db in (cpu["healthz"], cpu["me"], cpu["submit"])),
     )
     # Two trivial JSON endpoints: /healthz (no authentication, one SELECT 1) and GET /api/v1/me/
     # (the API's cheapest authenticated read: token, user and profile in one query). The submit
