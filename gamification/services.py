@@ -118,8 +118,8 @@ def streak_as_of(stats, today):
     return stats.current_streak if missed <= stats.streak_freezes else 0
 
 
-# Every column an action can change, saved in its one UPDATE of the stats row.
-STATS_FIELDS = [
+# What `stats_derive` recomputes from the ledger and the activity days.
+STATS_DERIVED_FIELDS = [
     "total_xp",
     "level",
     "problems_solved",
@@ -128,11 +128,10 @@ STATS_FIELDS = [
     "last_active_on",
     "streak_freezes",
     "badge",
-    "xp_reached_at",
-    "board_longest_streak",
-    "board_is_public",
-    "updated_at",
 ]
+# Every column an action can change, saved in its one UPDATE of the stats row: the derived ones
+# and the bookkeeping (when XP last grew, what the board entries last received).
+STATS_FIELDS = [*STATS_DERIVED_FIELDS, "xp_reached_at", "board_longest_streak", "board_is_public", "updated_at"]
 
 
 def _stored(stats):
@@ -300,19 +299,6 @@ class StatsDrift:
     derived: object
 
 
-# What `stats_derive` recomputes (the rest of a stats row is bookkeeping: reach time, board markers).
-STATS_DERIVED_FIELDS = [
-    "total_xp",
-    "level",
-    "problems_solved",
-    "current_streak",
-    "longest_streak",
-    "last_active_on",
-    "streak_freezes",
-    "badge_id",
-]
-
-
 def stats_derive(profile_id, *, badges=None):
     """Every cached figure of one learner recomputed from the ledger and the activity days."""
     totals = XpEntry.objects.filter(profile_id=profile_id).aggregate(
@@ -366,7 +352,7 @@ def stats_repair(profile_id):
         stats = _locked_stats(profile_id)
         for name, value in stats_derive(profile_id).items():
             setattr(stats, name, value)
-        stats.save(update_fields=[name.removesuffix("_id") for name in STATS_DERIVED_FIELDS] + ["updated_at"])
+        stats.save(update_fields=[*STATS_DERIVED_FIELDS, "updated_at"])
 
 
 def stats_for(profile):
