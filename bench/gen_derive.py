@@ -224,7 +224,7 @@ def build_boards(cur, ph):
     them every minute, so the generated boards are exactly what the live system keeps."""
     from django.utils import timezone
 
-    from gamification.leaderboards import leaderboards_refresh
+    from gamification.board_refresh import leaderboards_refresh
 
     results = leaderboards_refresh(now=timezone.now())
     cur.execute("SELECT count(*) FROM gamification_boardentry")

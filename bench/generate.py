@@ -19,7 +19,7 @@ solve per solved pair carrying its points (base + linear time bonus from opened_
 XP-ledger entry per paid first solve, one ActivityDay per learner-local day with activity,
 ProfileStats replayed with gamification.services.streak_advance itself (so freezes and frozen
 days are exactly what the live path would have written), and the boards as
-gamification.leaderboards.leaderboards_refresh() reconciles them (gen_derive.build_boards).
+gamification.board_refresh.leaderboards_refresh() reconciles them (gen_derive.build_boards).
 
 How it is fast (≤ 5 min at 100k/5M on 2 cores; 556 s before): all random draws happen in one
 session, into narrow staging tables (schema bench_gen, UNLOGGED, dropped at the end). One

@@ -5,7 +5,7 @@ import time
 from django_q.tasks import async_task
 
 from .achievements import achievement_backfill_part
-from .leaderboards import leaderboards_refresh
+from .board_refresh import leaderboards_refresh
 from .models import Achievement
 
 # django-q2 group of the queued backfills: its admin pages for successful and failed tasks filter on it.

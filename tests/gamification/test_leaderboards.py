@@ -15,15 +15,14 @@ from django.urls import reverse
 from django_q.models import Schedule
 
 from accounts import services as account_services
-from gamification import leaderboards
+from gamification import board_refresh
+from gamification.board_refresh import leaderboard_from_ledger, leaderboards_refresh
 from gamification.leaderboards import (
     ALL_TIME_PERIOD,
     board_freshness,
-    leaderboard_from_ledger,
     leaderboard_page,
     leaderboard_rank,
     leaderboard_record,
-    leaderboards_refresh,
     period_start,
     score_buckets,
 )
@@ -272,7 +271,7 @@ def test_reading_a_board_during_a_refresh_is_never_empty(db, monkeypatch):
         return spied
 
     for name in ("_reconcile_entries", "_reconcile_counts"):
-        monkeypatch.setattr(leaderboards, name, reading_between(getattr(leaderboards, name)))
+        monkeypatch.setattr(board_refresh, name, reading_between(getattr(board_refresh, name)))
     BoardEntry.objects.filter(profile=profiles[0], board="week").update(xp=1)
     leaderboards_refresh(now=NOW)
     assert seen and all(seen_now == (3, 3) for seen_now in seen)

@@ -13,7 +13,8 @@ from django.urls import reverse
 from accounts import services as account_services
 from accounts.models import Profile
 from gamification.achievements import achievement_backfill, achievement_source
-from gamification.leaderboards import leaderboard_from_ledger, leaderboard_page, leaderboard_rank
+from gamification.board_refresh import leaderboard_from_ledger
+from gamification.leaderboards import leaderboard_page, leaderboard_rank
 from gamification.models import (
     Achievement,
     Badge,
