@@ -210,7 +210,8 @@ def activity_record(*, event):
     saved = _stored(stats)
 
     # The badge from the cached list, not `stats.badge` (a query on the submit path).
-    badge_before = next((badge for badge in badges_all() if badge.pk == stats.badge_id), None)
+    badges = badges_all()
+    badge_before = next((badge for badge in badges if badge.pk == stats.badge_id), None)
     if badge_before is not None:
         stats.badge = badge_before
     else:
@@ -225,7 +226,7 @@ def activity_record(*, event):
         stats.xp_reached_at = event.occurred_at
     # Every action, not only those that earn XP: a new learner's first (wrong) answer already
     # holds Beginner, and a badge staff have just re-ranked is caught up with.
-    stats.badge = badge_for(badges_all(), stats.total_xp, stats.problems_solved)
+    stats.badge = badge_for(badges, stats.total_xp, stats.problems_solved)
     achievements = achievements_evaluate(
         stats=stats,
         event=event,
