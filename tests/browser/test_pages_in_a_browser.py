@@ -13,7 +13,10 @@ def sign_in(page, email, *, path="/accounts/login/"):
     page.goto(path)
     page.fill("input[name=username]", email)
     page.fill("input[name=password]", PASSWORD)
-    page.locator("form:has(input[name=password]) [type=submit]").click()
+    # Wait for the next page to finish loading: its deferred app.js must have run before a test
+    # relies on it (a change made earlier is lost, as in a slow real browser).
+    with page.expect_navigation(wait_until="load"):
+        page.locator("form:has(input[name=password]) [type=submit]").click()
 
 
 def test_the_admin_works_under_the_csp(page):
