@@ -292,6 +292,50 @@ class SubmitResultSerializer(serializers.Serializer):
         explanation = self._explanation(result)
         return None if explanation is None else _html(explanation)
 
+    def to_representation(self, result):
+        """What the declared fields above give, written out: building those nested serializers
+        (five, about thirty fields, each deep-copied per response) cost the submit path more
+        than its gamification logic. The fields still describe the shape in the OpenAPI schema,
+        and tests/learning/test_api_submit_shape.py holds this to what they produce."""
+        submission, progress = result.submission, result.progress
+        return {
+            "submission": {
+                "id": submission.pk,
+                "problem": {"slug": submission.problem.slug, "title": submission.problem.title},
+                "answer": submission.answer,
+                "correct": submission.is_correct,
+                "score": submission.score,
+                "feedback": submission.feedback,
+                "points_awarded": submission.points_awarded,
+                "is_first_solve": submission.is_first_solve,
+                "seconds_taken": submission.seconds_taken,
+                "judge": {"name": submission.judge_name, "version": submission.judge_version},
+                "practice_session_id": submission.practice_session_id,
+                "created_at": _DATETIME.to_representation(submission.created_at),
+            },
+            "progress": {
+                "status": progress.status,
+                "attempts": progress.attempts,
+                "points_earned": progress.points_earned,
+                "completed_at": _optional_datetime(progress.completed_at),
+                "version": progress.version,
+                "opened_at": _optional_datetime(progress.opened_at),
+                "first_attempt_at": _optional_datetime(progress.first_attempt_at),
+                "time_spent_seconds": progress.time_spent_seconds,
+            },
+            "is_first_solve": result.is_first_solve,
+            "potd_completed": result.potd_completed,
+            "explanation": self.get_explanation(result),
+            "explanation_html": self.get_explanation_html(result),
+        }
+
+
+_DATETIME = serializers.DateTimeField()  # formats as the declared fields do (settings, time zone)
+
+
+def _optional_datetime(value):
+    return None if value is None else _DATETIME.to_representation(value)
+
 
 # Practice sessions ----------------------------------------------------------------------------
 class SessionItemSerializer(serializers.Serializer):
@@ -368,6 +412,9 @@ class SessionAnswerResultSerializer(SubmitResultSerializer):
     @extend_schema_field(SessionDetailSerializer)
     def get_session(self, result):
         return SessionDetailSerializer(self.context["session"]).data
+
+    def to_representation(self, result):
+        return {**super().to_representation(result), "session": self.get_session(result)}
 
 
 # Problem of the day ---------------------------------------------------------------------------
