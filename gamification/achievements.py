@@ -28,6 +28,7 @@ from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 
+from accounts.memo import ProcessMemo
 from accounts.models import Profile
 
 from .badges import badge_for, badges_all
@@ -361,8 +362,17 @@ def register_backfill_source(kind, source):
 
 
 # Caches ------------------------------------------------------------------------------------
+# In front of the shared cache: a learner action reads the definitions several times.
+_active_memo = ProcessMemo(seconds=5)
+
+
 def achievements_active():
-    """The active definitions, cached; the admin's saves and deletes forget them (signals)."""
+    """The active definitions, cached; the admin's saves and deletes forget them (signals).
+    The list is shared: read it, never change its definitions."""
+    return _active_memo.get(ACTIVE_CACHE_KEY, _active_load)
+
+
+def _active_load():
     definitions = cache.get(ACTIVE_CACHE_KEY)
     if definitions is None:
         definitions = list(Achievement.objects.filter(is_active=True))
@@ -372,6 +382,7 @@ def achievements_active():
 
 def achievements_forget(**kwargs):
     cache.delete(ACTIVE_CACHE_KEY)
+    _active_memo.forget()
 
 
 def earned_forget(*, profile_ids):

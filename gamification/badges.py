@@ -7,6 +7,8 @@ XP and move a badge without importing `services` back.
 from django.core.cache import cache
 from django.db.models import F, OuterRef, Q, Subquery
 
+from accounts.memo import ProcessMemo
+
 from .models import Badge, ProfileStats
 
 BADGES_CACHE_KEY = "gamification:badges"
@@ -18,8 +20,17 @@ def badge_for(badges, total_xp, problems_solved):
     return max(reached, key=lambda b: (b.required_points, b.required_problems), default=None)
 
 
+# In front of the shared cache: every learner action reads the badges (accounts.memo).
+_badges_memo = ProcessMemo(seconds=5)
+
+
 def badges_all():
-    """Every badge, cached: they change only in the admin, which forgets the cache (signals)."""
+    """Every badge, cached: they change only in the admin, which forgets the cache (signals).
+    The list is shared: read it, never change its badges."""
+    return _badges_memo.get(BADGES_CACHE_KEY, _badges_load)
+
+
+def _badges_load():
     badges = cache.get(BADGES_CACHE_KEY)
     if badges is None:
         badges = list(Badge.objects.all())
@@ -29,6 +40,7 @@ def badges_all():
 
 def badges_forget(**kwargs):
     cache.delete(BADGES_CACHE_KEY)
+    _badges_memo.forget()
 
 
 def badges_reassign():

@@ -17,6 +17,7 @@ from .models import (
     ProblemProgress,
     Submission,
 )
+from .selectors import problems_forget
 from .services.potd import potd_forget
 
 
@@ -46,12 +47,14 @@ class ProblemInline(admin.TabularInline):
 @admin.action(description="Publish selected")
 def publish(modeladmin, request, queryset):
     count = queryset.update(is_published=True, updated_at=timezone.now())
+    problems_forget()
     messages.success(request, f"Published {count}.")
 
 
 @admin.action(description="Unpublish selected (history is kept)")
 def unpublish(modeladmin, request, queryset):
     count = queryset.update(is_published=False, updated_at=timezone.now())
+    problems_forget()
     messages.success(request, f"Unpublished {count}.")
 
 

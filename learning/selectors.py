@@ -1,11 +1,14 @@
 """Reads that join, annotate or aggregate. Each returns plain values or querysets with a fixed
 number of queries whatever the learner's history."""
 
+import copy
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
 from django.db.models import Count, F, OuterRef, Prefetch, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
+
+from accounts.memo import ProcessMemo
 
 from .models import Module, Problem, ProblemProgress, ProgressStatus, Submission
 
@@ -152,3 +155,22 @@ def problem_get_published(slug):
     return (
         Problem.objects.select_related("module").filter(slug=slug, is_published=True, module__is_published=True).first()
     )
+
+
+# Published problems by slug, kept per process for the API's problem endpoints: the submit
+# path looks its problem up on every answer, and content changes rarely. The process that
+# changes content forgets them at once (`problems_forget`: model signals, the admin's publish
+# actions, content_sync); every other process within PROBLEM_CACHE_SECONDS. Pages read the
+# database directly, so an unpublished problem leaves them at once everywhere.
+PROBLEM_CACHE_SECONDS = 30
+_published_problems = ProcessMemo(PROBLEM_CACHE_SECONDS)
+
+
+def problem_get_published_cached(slug):
+    """`problem_get_published(slug)`, at most PROBLEM_CACHE_SECONDS old. Each caller gets its
+    own copy of the instance (sharing its module), so nothing one request sets on it leaks."""
+    problem = _published_problems.get(slug, lambda: problem_get_published(slug))
+    return copy.copy(problem) if problem is not None else None
+
+
+problems_forget = _published_problems.forget

@@ -6,6 +6,7 @@ from django.core.cache import cache
 from django.db import connection
 
 from accounts import services
+from accounts.memo import memos_forget_all
 from accounts.models import LinkRole
 from gamification.models import Achievement
 
@@ -14,10 +15,13 @@ PASSWORD = "correct-horse-battery-staple"
 
 @pytest.fixture(autouse=True)
 def fresh_cache():
-    """Each test starts with an empty cache (badges, problem of the day, login failures)."""
+    """Each test starts with empty caches (badges, problem of the day, login failures) and
+    process memos (a rolled-back test leaves no signal behind to forget them)."""
     cache.clear()
+    memos_forget_all()
     yield
     cache.clear()
+    memos_forget_all()
 
 
 @pytest.fixture(autouse=True)

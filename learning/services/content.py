@@ -17,6 +17,7 @@ from django.utils.text import slugify
 
 from .. import judges
 from ..models import Difficulty, Module, Problem
+from ..selectors import problems_forget
 
 MODULE_KEYS = {"slug", "title", "description", "order", "prerequisites", "published"}
 MODULE_REQUIRED = {"slug", "title", "order"}
@@ -315,6 +316,8 @@ def content_sync(*, directory=None, dry_run=False, prune=False, progress=None):
             _prune(specs, report)
         if dry_run:
             transaction.set_rollback(True)
+        else:
+            transaction.on_commit(problems_forget)
     return report
 
 
