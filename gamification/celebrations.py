@@ -8,6 +8,8 @@ which marks them seen as it shows them.
 
 from django.utils import timezone
 
+from accounts.rows import rows_insert
+
 from .models import Celebration
 
 MAX_SHOWN = 10
@@ -57,7 +59,7 @@ def celebrations_for_change(
         return []
     for row in rows:
         row.profile_id = profile_id
-    return Celebration.objects.bulk_create(rows)
+    return rows_insert(rows)
 
 
 def _rank(badge):

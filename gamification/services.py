@@ -6,16 +6,20 @@ app never imports learning.
 
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Q, Sum
+
+from accounts.rows import columns as row_columns
+from accounts.rows import fetch_one, instance_from, row_update, rows_insert
 
 from .achievements import achievement_history_wanted, achievement_rows, achievements_evaluate, history_window
 from .badges import BADGES_CACHE_KEY, badge_for, badges_all, badges_forget  # noqa: F401 (re-exported)
 from .celebrations import celebrations_record
 from .leaderboards import leaderboard_record
 from .levels import level_for_xp
-from .models import MAX_STREAK_FREEZES, ActivityDay, Badge, EarnedAchievement, ProfileStats, XpEntry, XpReason
+from .models import MAX_STREAK_FREEZES, ActivityDay, Badge, ProfileStats, XpEntry, XpReason
 
 FREEZE_EVERY_DAYS = 7
 
@@ -146,12 +150,20 @@ def _locked_stats(profile_id):
     One statement when the row exists; otherwise an INSERT that ignores a conflict and the
     locking SELECT again, with no savepoint: a concurrent first action that inserted the row
     first wins, and this one then queues on its lock."""
-    rows = ProfileStats.objects.select_for_update(of=("self",)).filter(profile_id=profile_id)
-    stats = rows.first()
-    if stats is None:
-        ProfileStats.objects.bulk_create([ProfileStats(profile_id=profile_id)], ignore_conflicts=True)
-        stats = rows.get()
-    return stats
+    sql = _stats_lock_sql(connection.vendor)
+    row = fetch_one(sql, [profile_id])
+    if row is None:
+        rows_insert([ProfileStats(profile_id=profile_id)], ignore_conflicts=True)
+        row = fetch_one(sql, [profile_id])
+    return instance_from(ProfileStats, row)
+
+
+@lru_cache(maxsize=4)
+def _stats_lock_sql(vendor):
+    # Precompiled (accounts.rows): this is the first statement of every learner action.
+    table = connection.ops.quote_name(ProfileStats._meta.db_table)
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    return f"SELECT {row_columns(ProfileStats, 's')} FROM {table} s WHERE s.profile_id = %s{lock}"
 
 
 def _ledger_lookup(event, *, repeatable, history_reasons):
@@ -252,19 +264,19 @@ def activity_record(*, event):
         for award in new
     ]
     if entries or rewards:
-        XpEntry.objects.bulk_create([*entries, *rewards])
+        rows_insert([*entries, *rewards])
     if after.last_active_on != before.last_active_on:
         days = [ActivityDay(profile_id=event.profile_id, day=d, is_frozen=True) for d in after.frozen_days]
         days.append(ActivityDay(profile_id=event.profile_id, day=after.last_active_on))
-        ActivityDay.objects.bulk_create(days, ignore_conflicts=True)
-    earned = EarnedAchievement.objects.bulk_create(earned_rows) if earned_rows else []
+        rows_insert(days, ignore_conflicts=True)
+    earned = rows_insert(earned_rows)
     # Sets the board markers on `stats` (it saves nothing of `stats` itself), so they go out
     # with the one UPDATE below.
     leaderboard_record(
         stats=stats, gained=stats.total_xp - total_before, occurred_at=event.occurred_at, is_public=event.is_public
     )
     if _stored(stats) != saved:  # an answer that changes nothing (no XP, same day) writes nothing
-        stats.save(update_fields=STATS_FIELDS)
+        row_update(stats, STATS_FIELDS)
     outcome = ActivityOutcome(
         xp_gained=gained,
         total_xp=stats.total_xp,

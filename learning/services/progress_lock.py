@@ -28,6 +28,9 @@ from functools import lru_cache
 
 from django.db import connection
 
+from accounts.rows import columns as row_columns
+from accounts.rows import fetch_one, instance_from, width
+
 from ..models import Goal, Module, PracticeSessionItem, Problem, ProblemProgress, ProgressStatus, Submission
 
 
@@ -54,7 +57,7 @@ def _lock_sql(vendor, *, goal, session, module_check):
         f"AND done.problem_id = q.id AND done.status = %(completed)s"
     )
     columns = [
-        "p.*",
+        row_columns(ProblemProgress, "p"),
         "best.score AS best_score",
         "best.is_correct AS best_is_correct",
         f"""EXISTS (
@@ -118,13 +121,28 @@ def progress_lock_read(*, profile_id, problem, goal_day_bounds=None, session_id=
         params.update(daily_points=Goal.Kind.DAILY_POINTS.value, day_start=adapt(start), day_end=adapt(end))
     if session_id is not None:
         params["session"] = session_id
-    rows = list(ProblemProgress.objects.raw(sql, params))
-    if not rows:
+    row = fetch_one(sql, params)
+    if row is None:
         return None
-    progress = rows[0]
-    # SQLite answers EXISTS with 0 or 1.
+    size = width(ProblemProgress)
+    progress = instance_from(ProblemProgress, row[:size])
+    names = _extra_names(goal_day_bounds is not None, session_id is not None, module_check)
+    extras = dict(zip(names, row[size:], strict=True))
     for name in ("module_is_locked", "session_has_open_others", "module_has_unsolved_others", "best_is_correct"):
-        value = getattr(progress, name, None)
-        if value is not None:
-            setattr(progress, name, bool(value))
+        if extras.get(name) is not None:
+            extras[name] = bool(extras[name])  # SQLite answers EXISTS and booleans with 0 or 1
+    progress.__dict__.update(extras)
     return progress
+
+
+@lru_cache(maxsize=16)
+def _extra_names(goal, session, module_check):
+    """The names of the columns after the progress row's own, in `_lock_sql`'s order."""
+    names = ["best_score", "best_is_correct", "module_is_locked"]
+    if goal:
+        names += ["daily_goal_target", "points_on_day"]
+    if session:
+        names += ["session_item_id", "session_has_open_others"]
+    if module_check:
+        names.append("module_has_unsolved_others")
+    return tuple(names)

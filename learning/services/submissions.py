@@ -10,13 +10,14 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.errors import Conflict, DomainError, InvalidInput, NotFound
+from accounts.rows import row_update, rows_insert
 from gamification.achievements import achievement_fact_wanted
 from gamification.models import XpReason
 from gamification.services import ActivityEvent, ActivityOutcome, XpAward, activity_record
 
 from .. import judges
-from ..models import PracticeSession, PracticeSessionItem, Problem, ProblemProgress, ProgressStatus, Submission
-from ..selectors import completed_module_count, local_day_bounds, missing_prerequisites
+from ..models import PracticeSession, PracticeSessionItem, ProblemProgress, ProgressStatus, Submission
+from ..selectors import completed_module_count, local_day_bounds, missing_prerequisites, problem_get_published_cached
 from .potd import potd_completion_record, potd_ids_for_date
 from .progress_lock import progress_lock_read
 from .session_results import practice_session_close
@@ -218,9 +219,7 @@ def _locked_progress(*, profile, problem, now, goal_day=None, session=None, modu
     }
     progress = progress_lock_read(**read)
     if progress is None:
-        ProblemProgress.objects.bulk_create(
-            [ProblemProgress(profile=profile, problem=problem, opened_at=now)], ignore_conflicts=True
-        )
+        rows_insert([ProblemProgress(profile=profile, problem=problem, opened_at=now)], ignore_conflicts=True)
         progress = progress_lock_read(**read)
     if progress.module_is_locked:
         check_problem_answerable(profile=profile, problem=problem)  # raises, naming what is missing
@@ -268,7 +267,7 @@ def _record(*, profile, problem, cleaned, key, expected_version, practice_sessio
     first_solve = verdict.correct and progress.status != ProgressStatus.COMPLETED
     points = problem_points(problem, seconds_taken) if first_solve else 0
 
-    submission = Submission.objects.create(
+    submission = Submission(
         profile=profile,
         problem=problem,
         answer=cleaned,
@@ -284,6 +283,7 @@ def _record(*, profile, problem, cleaned, key, expected_version, practice_sessio
         idempotency_key=key,
         created_at=now,
     )
+    rows_insert([submission])
 
     progress.attempts += 1
     progress.first_attempt_at = progress.first_attempt_at or now
@@ -300,7 +300,7 @@ def _record(*, profile, problem, cleaned, key, expected_version, practice_sessio
         progress.best_score, progress.best_is_correct = verdict.score, verdict.correct
     progress.points_earned += points
     progress.version += 1
-    progress.save(update_fields=PROGRESS_FIELDS)
+    row_update(progress, PROGRESS_FIELDS)
 
     session_closed = False
     if practice_session is not None:
@@ -390,7 +390,9 @@ def _complete_problem_of_the_day(profile, problem, submission, today, now):
 
 
 def problem_get_for_slug(slug):
-    problem = Problem.objects.select_related("module").filter(slug=slug).first()
-    if problem is None or not problem.is_published or not problem.module.is_published:
+    """The published problem `slug` (a few seconds old at most: see
+    `selectors.problem_get_published_cached`); NotFound otherwise."""
+    problem = problem_get_published_cached(slug)
+    if problem is None:
         raise NotFound(f"There is no problem “{slug}”.", code="unknown_problem")
     return problem
