@@ -1,0 +1,89 @@
+"""accounts.rows: the precompiled row statements of the hot paths load, insert and update rows
+exactly as the ORM would, on both databases."""
+
+from datetime import date, timedelta
+
+import pytest
+from django.utils import timezone
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from accounts.api.authentication import token_with_user_and_profile
+from accounts.rows import columns, fetch_one, instance_from, row_update, rows_insert
+from gamification.models import ActivityDay, ProfileStats
+from learning.models import Submission
+from learning.services.submissions import submission_create
+from tests.learning.factories import ProblemFactory
+
+
+def _every_value(instance):
+    return {field.attname: getattr(instance, field.attname) for field in type(instance)._meta.concrete_fields}
+
+
+def test_a_row_read_by_hand_equals_the_orm_row(learner):
+    # JSON, booleans, a nullable foreign key, text and an aware datetime: every converter kind.
+    result = submission_create(profile=learner.profile, problem=ProblemFactory(), answer="3/4")
+    sql = f"SELECT {columns(Submission, 's')} FROM {Submission._meta.db_table} s WHERE s.id = %s"
+    loaded = instance_from(Submission, fetch_one(sql, [result.submission.pk]))
+    assert _every_value(loaded) == _every_value(Submission.objects.get(pk=result.submission.pk))
+    assert loaded.is_correct is True and loaded.answer == "3/4" and loaded.created_at.tzinfo is not None
+    assert not loaded._state.adding
+
+
+def test_row_update_writes_only_the_named_fields_and_refreshes_auto_now(learner):
+    stats = ProfileStats.objects.create(profile=learner.profile, total_xp=10, level=1)
+    stale_copy = ProfileStats.objects.get(pk=stats.pk)
+    before = stats.updated_at
+    stats.total_xp, stats.current_streak = 70, 99  # only total_xp is named below
+    assert row_update(stats, ["total_xp", "updated_at"])
+    stored = ProfileStats.objects.get(pk=stats.pk)
+    assert stored.total_xp == 70 and stored.current_streak == 0
+    assert stored.updated_at > before and stored.updated_at == stats.updated_at
+    stale_copy.pk = 10**9  # no such row
+    assert not row_update(stale_copy, ["total_xp"])
+
+
+def test_rows_insert_sets_keys_in_order_and_can_skip_conflicts(learner):
+    profile = learner.profile
+    days = [ActivityDay(profile=profile, day=date(2026, 3, n)) for n in (1, 2, 3)]
+    rows_insert(days)
+    assert [d.pk for d in days] == list(
+        ActivityDay.objects.filter(profile=profile).order_by("day").values_list("pk", flat=True)
+    )
+    assert all(d.created_at is not None and not d._state.adding for d in days)
+    again = [
+        ActivityDay(profile=profile, day=date(2026, 3, 3), is_frozen=True),
+        ActivityDay(profile=profile, day=date(2026, 3, 4)),
+    ]
+    rows_insert(again, ignore_conflicts=True)
+    assert ActivityDay.objects.filter(profile=profile).count() == 4
+    assert not ActivityDay.objects.get(profile=profile, day=date(2026, 3, 3)).is_frozen  # the first row stands
+
+
+def test_the_token_comes_with_its_user_and_own_profile_in_one_query(learner, django_assert_num_queries):
+    key = Token.objects.create(user=learner).key
+    with django_assert_num_queries(1):
+        token = token_with_user_and_profile(key)
+        assert token.user == learner and token.user.profile == learner.profile
+        assert token.user.profile.user is token.user
+    assert token_with_user_and_profile("no-such-key") is None
+
+
+def test_an_inactive_users_token_is_refused(learner):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=learner).key}")
+    assert client.get("/api/v1/me/").status_code == 200
+    learner.is_active = False
+    learner.save(update_fields=["is_active"])
+    response = client.get("/api/v1/me/")
+    assert response.status_code == 401
+    assert "inactive" in response.json()["error"]["message"].lower()
+
+
+@pytest.mark.parametrize("age", [timedelta(0), timedelta(days=400)])
+def test_dates_and_times_survive_the_round_trip(learner, age):
+    when = timezone.now() - age
+    stats = ProfileStats.objects.create(profile=learner.profile, last_active_on=when.date(), xp_reached_at=when)
+    sql = f"SELECT {columns(ProfileStats, 's')} FROM {ProfileStats._meta.db_table} s WHERE s.profile_id = %s"
+    loaded = instance_from(ProfileStats, fetch_one(sql, [stats.pk]))
+    assert loaded.last_active_on == when.date() and loaded.xp_reached_at == when
