@@ -16,12 +16,13 @@ MAX_SHOWN = 10
 
 
 def celebrations_for_change(
-    *, profile_id, level_before, level_after, badge_before, badge_after, earned=(), earned_freeze=False
+    *, profile_id, level_before, level_after, badge_before, badge_after, earned=(), earned_freeze=False, batch=None
 ):
     """Write a Celebration for each thing worth celebrating in one change of a learner's stats.
 
-    One INSERT when there is something, no query otherwise. Caller is inside the transaction
-    that made the change, so celebrations commit with it. Returns the rows written.
+    One INSERT when there is something, no query otherwise; with a `batch`
+    (accounts.rows.WriteBatch) the INSERT joins it and the rows get no ids. Caller is inside
+    the transaction that made the change, so celebrations commit with it. Returns the rows.
     """
     rows = []
     if level_after > level_before:
@@ -59,6 +60,9 @@ def celebrations_for_change(
         return []
     for row in rows:
         row.profile_id = profile_id
+    if batch is not None:
+        batch.insert(rows)
+        return rows
     return rows_insert(rows)
 
 
@@ -72,10 +76,11 @@ def _is_promotion(before, after):
     return after is not None and _rank(after) > max(_rank(before), (0, 0))
 
 
-def celebrations_record(*, profile_id, outcome, earned):
+def celebrations_record(*, profile_id, outcome, earned, batch=None):
     """Celebrate what one learner action (an ActivityOutcome) brought: see
     `celebrations_for_change`."""
     return celebrations_for_change(
+        batch=batch,
         profile_id=profile_id,
         level_before=outcome.level_before,
         level_after=outcome.level_after,

@@ -149,7 +149,7 @@ def _count_changes(before, after):
     return changes
 
 
-def leaderboard_record(*, stats, gained, occurred_at, is_public):
+def leaderboard_record(*, stats, gained, occurred_at, is_public, batch=None):
     """Keep the learner's board entries and the boards' score counts current after an award.
 
     Precondition: called inside the action's transaction, holding the lock on the learner's
@@ -164,6 +164,8 @@ def leaderboard_record(*, stats, gained, occurred_at, is_public):
     statement on PostgreSQL, three on SQLite. Without XP: nothing (0 queries) unless the longest streak or the
     visibility differ from what the entries last received; then the learner's existing entries
     are updated (never created: no XP in a period means no place on it), with their counts.
+    With a `batch` (accounts.rows.WriteBatch), PostgreSQL's one statement joins it instead of
+    running here, so it goes out with the action's other writes.
     """
     streak = stats.longest_streak
     if gained <= 0:
@@ -185,8 +187,12 @@ def leaderboard_record(*, stats, gained, occurred_at, is_public):
     if connection.vendor == "postgresql":
         # One round trip: read the old entries, upsert them and add the count deltas together.
         pairs = [value for board, start in periods.items() for value in (board, start)]
-        with connection.cursor() as cursor:
-            cursor.execute(_record_sql(), [stats.profile_id, *pairs, *rows, gained])
+        params = [stats.profile_id, *pairs, *rows, gained]
+        if batch is not None:
+            batch.add(_record_sql(), params)
+        else:
+            with connection.cursor() as cursor:
+                cursor.execute(_record_sql(), params)
     else:
         before = {
             (board, start): (xp, public)

@@ -11,8 +11,8 @@ from functools import lru_cache
 from django.db import connection, transaction
 from django.db.models import Count, Q, Sum
 
+from accounts.rows import WriteBatch, fetch_one, instance_from, rows_insert
 from accounts.rows import columns as row_columns
-from accounts.rows import fetch_one, instance_from, row_update, rows_insert
 
 from .achievements import achievement_history_wanted, achievement_rows, achievements_evaluate, history_window
 from .badges import BADGES_CACHE_KEY, badge_for, badges_all, badges_forget  # noqa: F401 (re-exported)
@@ -263,20 +263,25 @@ def activity_record(*, event):
         )
         for award in new
     ]
-    if entries or rewards:
-        rows_insert([*entries, *rewards])
+    # The writes below depend on none of one another: on PostgreSQL they leave as one statement.
+    writes = WriteBatch()
+    writes.insert([*entries, *rewards])
     if after.last_active_on != before.last_active_on:
         days = [ActivityDay(profile_id=event.profile_id, day=d, is_frozen=True) for d in after.frozen_days]
         days.append(ActivityDay(profile_id=event.profile_id, day=after.last_active_on))
-        rows_insert(days, ignore_conflicts=True)
-    earned = rows_insert(earned_rows)
+        writes.insert(days, ignore_conflicts=True)
+    earned = rows_insert(earned_rows)  # on its own: the outcome hands these rows on, with their ids
     # Sets the board markers on `stats` (it saves nothing of `stats` itself), so they go out
     # with the one UPDATE below.
     leaderboard_record(
-        stats=stats, gained=stats.total_xp - total_before, occurred_at=event.occurred_at, is_public=event.is_public
+        stats=stats,
+        gained=stats.total_xp - total_before,
+        occurred_at=event.occurred_at,
+        is_public=event.is_public,
+        batch=writes,
     )
     if _stored(stats) != saved:  # an answer that changes nothing (no XP, same day) writes nothing
-        row_update(stats, STATS_FIELDS)
+        writes.update(stats, STATS_FIELDS)
     outcome = ActivityOutcome(
         xp_gained=gained,
         total_xp=stats.total_xp,
@@ -289,7 +294,8 @@ def activity_record(*, event):
         frozen_days=after.frozen_days,
         achievements=tuple(earned),
     )
-    celebrations_record(profile_id=event.profile_id, outcome=outcome, earned=earned)
+    celebrations_record(profile_id=event.profile_id, outcome=outcome, earned=earned, batch=writes)
+    writes.run()
     return outcome
 
 

@@ -134,7 +134,10 @@ STORAGES = {
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Learnloop <no-reply@learnloop.local>")
 
-CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://learnloop")}
+# Each learner's earned achievement ids are cached (a few hundred bytes each): the local-memory
+# default of 300 entries thrashed once a worker had seen 300 learners, and every answer then
+# asked the database again.
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://learnloop?max_entries=50000")}
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True

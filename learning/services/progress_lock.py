@@ -6,9 +6,10 @@ five nested subqueries on every answer: 4–5 ms of Python each time (docs/perfo
 than the database spends running it. tests/learning/test_progress_lock.py holds each figure
 against what the ORM computes.
 
-One row carries:
+One row carries, whether or not the learner has a progress row yet (so a first answer to a
+problem never opened needs only an INSERT more, not a second read):
   * every column of the progress row, locked FOR UPDATE on PostgreSQL (SQLite's writer lock,
-    taken by the IMMEDIATE transaction, already serialises answers there);
+    taken by the IMMEDIATE transaction, already serialises answers there), or NULLs;
   * `best_score`, `best_is_correct`: the row's best submission, or None;
   * `module_is_locked`: whether the problem's module has a published prerequisite the learner
     has not completed (one with no published problem counts as not completed, as
@@ -95,17 +96,24 @@ def _lock_sql(vendor, *, goal, session, module_check):
                 AND q.id <> %(problem)s AND NOT EXISTS ({solved})
             ) AS module_has_unsolved_others"""
         )
-    lock = " FOR UPDATE OF p" if vendor == "postgresql" else ""
+    # The row is locked inside its own derived table, so that the outer join, which keeps the
+    # one result row when there is no progress row, is not on a locked relation's nullable side.
+    lock = " FOR UPDATE" if vendor == "postgresql" else ""
+    row = (
+        f"SELECT {row_columns(ProblemProgress, 'x')} FROM {t['progress']} x "
+        f"WHERE x.profile_id = %(profile)s AND x.problem_id = %(problem)s{lock}"
+    )
     return (
-        f"SELECT {', '.join(columns)} FROM {t['progress']} p "
-        f"LEFT OUTER JOIN {t['submission']} best ON best.id = p.best_submission_id "
-        f"WHERE p.profile_id = %(profile)s AND p.problem_id = %(problem)s{lock}"
+        f"SELECT {', '.join(columns)} FROM (SELECT 1 AS one) anchor "
+        f"LEFT OUTER JOIN ({row}) p ON 1 = 1 "
+        f"LEFT OUTER JOIN {t['submission']} best ON best.id = p.best_submission_id"
     )
 
 
 def progress_lock_read(*, profile_id, problem, goal_day_bounds=None, session_id=None, module_check=False):
-    """The learner's progress row on `problem` with the figures above, locked; None when the
-    learner has no row yet. Precondition: inside the answer's transaction. One statement."""
+    """The learner's progress row on `problem` with the figures above, locked. When the learner
+    has no row yet: an unsaved row (`pk` None, the model's defaults) carrying the figures.
+    Precondition: inside the answer's transaction. One statement."""
     sql = _lock_sql(
         connection.vendor, goal=goal_day_bounds is not None, session=session_id is not None, module_check=module_check
     )
@@ -122,10 +130,11 @@ def progress_lock_read(*, profile_id, problem, goal_day_bounds=None, session_id=
     if session_id is not None:
         params["session"] = session_id
     row = fetch_one(sql, params)
-    if row is None:
-        return None
     size = width(ProblemProgress)
-    progress = instance_from(ProblemProgress, row[:size])
+    if row[0] is None:
+        progress = ProblemProgress(profile_id=profile_id, problem_id=problem.pk)
+    else:
+        progress = instance_from(ProblemProgress, row[:size])
     names = _extra_names(goal_day_bounds is not None, session_id is not None, module_check)
     extras = dict(zip(names, row[size:], strict=True))
     for name in ("module_is_locked", "session_has_open_others", "module_has_unsolved_others", "best_is_correct"):

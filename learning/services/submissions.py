@@ -10,7 +10,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.errors import Conflict, DomainError, InvalidInput, NotFound
-from accounts.rows import row_update, rows_insert
+from accounts.rows import row_insert_if_absent, row_update, rows_insert
 from gamification.achievements import achievement_fact_wanted
 from gamification.models import XpReason
 from gamification.services import ActivityEvent, ActivityOutcome, XpAward, activity_record
@@ -198,10 +198,9 @@ def _locked_progress(*, profile, problem, now, goal_day=None, session=None, modu
     raises ModuleLocked when the problem's module still misses a prerequisite.
 
     One statement when the row exists (problem_open made it), which also answers whether the
-    module is locked; otherwise an INSERT that ignores a conflict, and the locking SELECT runs
-    again. No savepoint: a concurrent first answer that inserted the row first wins, and this
-    one then queues on its lock; a row made for a locked module goes with the rollback of the
-    ModuleLocked error. The row also carries, at no extra statement, `best_score` and
+    module is locked; otherwise one INSERT more, which ignores a conflict. No savepoint: when a
+    concurrent first answer inserted the row first, it wins, and the locking SELECT runs again
+    and queues on its lock. The row also carries, at no extra statement, `best_score` and
     `best_is_correct` (of its best submission, or None); with `goal_day`, the daily goal and the
     points of that local day; with `session`, its item for `problem`; with `module_check`,
     whether the module has other unsolved problems (see `progress_lock_read`).
@@ -218,11 +217,14 @@ def _locked_progress(*, profile, problem, now, goal_day=None, session=None, modu
         "module_check": module_check,
     }
     progress = progress_lock_read(**read)
-    if progress is None:
-        rows_insert([ProblemProgress(profile=profile, problem=problem, opened_at=now)], ignore_conflicts=True)
-        progress = progress_lock_read(**read)
     if progress.module_is_locked:
         check_problem_answerable(profile=profile, problem=problem)  # raises, naming what is missing
+    if progress.pk is None:
+        # The figures read do not depend on the progress row, so a row inserted here needs no
+        # second read; one a concurrent first answer inserted first is read (and queued for).
+        progress.opened_at = now
+        if not row_insert_if_absent(progress):
+            progress = progress_lock_read(**read)
     if progress.best_score is None and progress.best_submission_id is not None:
         # The row's holder set a new best submission while this answer queued for the lock; the
         # join, read as of the SELECT's start, cannot see it. Rare, so read it only then.

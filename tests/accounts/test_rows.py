@@ -4,12 +4,13 @@ exactly as the ORM would, on both databases."""
 from datetime import date, timedelta
 
 import pytest
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from accounts.api.authentication import token_with_user_and_profile
-from accounts.rows import columns, fetch_one, instance_from, row_update, rows_insert
+from accounts.rows import WriteBatch, _combined, columns, fetch_one, instance_from, row_update, rows_insert
 from gamification.models import ActivityDay, ProfileStats
 from learning.models import Submission
 from learning.services.submissions import submission_create
@@ -87,3 +88,59 @@ def test_dates_and_times_survive_the_round_trip(learner, age):
     sql = f"SELECT {columns(ProfileStats, 's')} FROM {ProfileStats._meta.db_table} s WHERE s.profile_id = %s"
     loaded = instance_from(ProfileStats, fetch_one(sql, [stats.pk]))
     assert loaded.last_active_on == when.date() and loaded.xp_reached_at == when
+
+
+def _batch_of_three(profile):
+    """Three writes touching different rows; the last one skips a row that existed before."""
+    ActivityDay.objects.create(profile=profile, day=date(2026, 4, 3))
+    batch = WriteBatch()
+    batch.insert([ActivityDay(profile=profile, day=date(2026, 4, n)) for n in (1, 2)])
+    stats = ProfileStats.objects.create(profile=profile)
+    stats.total_xp = 40
+    batch.update(stats, ["total_xp", "updated_at"])
+    batch.insert([ActivityDay(profile=profile, day=date(2026, 4, 3), is_frozen=True)], ignore_conflicts=True)
+    return batch
+
+
+def test_a_write_batch_is_one_statement_on_postgresql_and_one_each_elsewhere(learner, django_assert_num_queries):
+    profile = learner.profile
+    batch = _batch_of_three(profile)
+    with django_assert_num_queries(1 if connection.vendor == "postgresql" else 3):
+        batch.run()
+    assert len(batch) == 0  # a batch runs once
+    assert ProfileStats.objects.get(profile=profile).total_xp == 40
+    days = dict(ActivityDay.objects.filter(profile=profile).values_list("day", "is_frozen"))
+    assert days == {date(2026, 4, 1): False, date(2026, 4, 2): False, date(2026, 4, 3): False}
+
+
+def test_a_failing_write_fails_the_whole_batch(learner):
+    profile = learner.profile
+    batch = _batch_of_three(profile)
+    batch.insert([ActivityDay(profile=profile, day=date(2026, 4, 3))])  # no conflict skipping: fails
+    with pytest.raises(IntegrityError), transaction.atomic():
+        batch.run()
+    assert ProfileStats.objects.get(profile=profile).total_xp == 0
+    assert list(ActivityDay.objects.filter(profile=profile).values_list("day", flat=True)) == [date(2026, 4, 3)]
+
+
+def test_a_write_batch_joins_a_statement_with_its_own_with_clause(learner):
+    # As the boards' statement, which has a WITH clause of its own, joins an action's writes.
+    profile = learner.profile
+    batch = WriteBatch()
+    batch.insert([ActivityDay(profile=profile, day=date(2026, 4, 1))])
+    batch.add(
+        f'WITH chosen AS (SELECT %s AS day) INSERT INTO "{ActivityDay._meta.db_table}" '
+        "(profile_id, day, is_frozen, created_at) SELECT %s, day, %s, %s FROM chosen",
+        [date(2026, 4, 3), profile.pk, True, timezone.now()],
+    )
+    batch.run()
+    days = set(ActivityDay.objects.filter(profile=profile).values_list("day", "is_frozen"))
+    assert days == {(date(2026, 4, 1), False), (date(2026, 4, 3), True)}
+
+
+def test_combined_statement_keeps_the_parameters_in_text_order():
+    sql, params = _combined([("INSERT INTO a VALUES (%s)", [1]), ("WITH w AS (SELECT %s) UPDATE b SET c = %s", [2, 3])])
+    assert sql == "WITH batched_write_0 AS (INSERT INTO a VALUES (%s)), w AS (SELECT %s) UPDATE b SET c = %s"
+    assert params == [1, 2, 3]
+    with pytest.raises(AssertionError):
+        _combined([("WITH a AS (SELECT 1) SELECT 1", []), ("WITH b AS (SELECT 1) SELECT 1", [])])

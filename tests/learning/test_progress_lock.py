@@ -42,9 +42,19 @@ def chain(db):
     )
 
 
-def test_no_row_reads_none_and_an_opened_problem_reads_its_row(learner, chain):
-    basics, (first, _), _, _ = chain
-    assert _read(learner.profile, first) is None
+def test_no_row_reads_an_unsaved_row_with_the_figures_and_an_opened_problem_reads_its_row(learner, chain):
+    basics, (first, _), fractions, (locked, _, _) = chain
+    missing = _read(learner.profile, first, goal_day_bounds=local_day_bounds(learner.profile, NOW.date()))
+    assert missing.pk is None and missing._state.adding
+    assert (missing.profile_id, missing.problem_id, missing.status, missing.version) == (
+        learner.profile.pk,
+        first.pk,
+        ProgressStatus.NOT_STARTED,
+        1,
+    )
+    assert (missing.module_is_locked, missing.best_score, missing.points_on_day) == (False, None, 0)
+    assert _read(learner.profile, locked).module_is_locked  # known before any row exists
+    assert not ProblemProgress.objects.exists()
     problem_open(profile=learner.profile, problem=first)
     row = _read(learner.profile, first)
     assert isinstance(row, ProblemProgress) and row.pk == ProblemProgress.objects.get(profile=learner.profile).pk
