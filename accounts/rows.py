@@ -15,7 +15,7 @@ behave as with `save()`. Every other path keeps the ORM.
 
 from functools import lru_cache
 
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
 
 
 def _db():
@@ -130,6 +130,61 @@ def rows_insert(instances, *, ignore_conflicts=False):
             instance._state.adding = False
             instance._state.db = db.alias
     return instances
+
+
+def row_insert_then_update(new, instance, names, *, pointer):
+    """Insert unsaved `new`, then `row_update(instance, names)`, where `instance`'s foreign key
+    `pointer` (one of `names`) may point at `new`: as ONE statement on PostgreSQL (the insert a
+    data-modifying WITH part whose key the update reads), two elsewhere. `new` gets its primary
+    key, and so does `instance`'s pointer when it points at `new`. Raises DatabaseError when
+    `instance`'s row does not exist (`new` is inserted all the same: roll back)."""
+    db = _db()
+    field = type(instance)._meta.get_field(pointer)
+    points_at_new = field.is_cached(instance) and field.get_cached_value(instance) is new
+    if db.vendor != "postgresql":
+        rows_insert([new])
+        if points_at_new:
+            setattr(instance, field.attname, new.pk)
+        if not row_update(instance, names):
+            raise DatabaseError(f"{type(instance).__name__} {instance.pk} does not exist")
+        return
+    insert_sql, params = _insert_statement(db, [new], ignore_conflicts=False, returning=True)
+    update_sql, fields = _pointing_update_sql(type(instance), tuple(names), pointer, db.vendor)
+    for each in fields:
+        if each is field:
+            params += [points_at_new, getattr(instance, field.attname)]
+        else:
+            params.append(each.get_db_prep_save(each.pre_save(instance, False), db))
+    params.append(instance.pk)
+    with db.cursor() as cursor:
+        cursor.execute(f"WITH inserted AS ({insert_sql}) {update_sql}", params)
+        row = cursor.fetchone()
+    if row is None:  # `new` is in: the caller's transaction must not commit
+        raise DatabaseError(f"{type(instance).__name__} {instance.pk} does not exist")
+    new.pk = row[0]
+    new._state.adding = False
+    new._state.db = db.alias
+    if points_at_new:
+        setattr(instance, field.attname, new.pk)
+
+
+@lru_cache(maxsize=16)
+def _pointing_update_sql(model, names, pointer, vendor):
+    quote = _db().ops.quote_name
+    fields = tuple(model._meta.get_field(name) for name in names)
+    new_key = quote(model._meta.get_field(pointer).related_model._meta.pk.column)
+    assignments = []
+    for field in fields:
+        column = quote(field.column)
+        if field.name == pointer:
+            assignments.append(f"{column} = CASE WHEN %s THEN (SELECT {new_key} FROM inserted) ELSE %s END")
+        else:
+            assignments.append(f"{column} = %s")
+    sql = (
+        f"UPDATE {quote(model._meta.db_table)} SET {', '.join(assignments)} "
+        f"WHERE {quote(model._meta.pk.column)} = %s RETURNING (SELECT {new_key} FROM inserted)"
+    )
+    return sql, fields
 
 
 def row_insert_if_absent(instance):

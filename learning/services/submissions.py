@@ -10,7 +10,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.errors import Conflict, DomainError, InvalidInput, NotFound
-from accounts.rows import row_insert_if_absent, row_update, rows_insert
+from accounts.rows import row_insert_if_absent, row_insert_then_update
 from gamification.achievements import achievement_fact_wanted
 from gamification.models import XpReason
 from gamification.services import ActivityEvent, ActivityOutcome, XpAward, activity_record
@@ -285,7 +285,6 @@ def _record(*, profile, problem, cleaned, key, expected_version, practice_sessio
         idempotency_key=key,
         created_at=now,
     )
-    rows_insert([submission])
 
     progress.attempts += 1
     progress.first_attempt_at = progress.first_attempt_at or now
@@ -302,7 +301,8 @@ def _record(*, profile, problem, cleaned, key, expected_version, practice_sessio
         progress.best_score, progress.best_is_correct = verdict.score, verdict.correct
     progress.points_earned += points
     progress.version += 1
-    row_update(progress, PROGRESS_FIELDS)
+    # The submission and the progress row (which may now point at it) in one statement on PostgreSQL.
+    row_insert_then_update(submission, progress, PROGRESS_FIELDS, pointer="best_submission")
 
     session_closed = False
     if practice_session is not None:

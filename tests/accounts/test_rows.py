@@ -4,15 +4,24 @@ exactly as the ORM would, on both databases."""
 from datetime import date, timedelta
 
 import pytest
-from django.db import IntegrityError, connection, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from accounts.api.authentication import token_with_user_and_profile
-from accounts.rows import WriteBatch, _combined, columns, fetch_one, instance_from, row_update, rows_insert
+from accounts.rows import (
+    WriteBatch,
+    _combined,
+    columns,
+    fetch_one,
+    instance_from,
+    row_insert_then_update,
+    row_update,
+    rows_insert,
+)
 from gamification.models import ActivityDay, ProfileStats
-from learning.models import Submission
+from learning.models import ProblemProgress, Submission
 from learning.services.submissions import submission_create
 from tests.learning.factories import ProblemFactory
 
@@ -144,3 +153,40 @@ def test_combined_statement_keeps_the_parameters_in_text_order():
     assert params == [1, 2, 3]
     with pytest.raises(AssertionError):
         _combined([("WITH a AS (SELECT 1) SELECT 1", []), ("WITH b AS (SELECT 1) SELECT 1", [])])
+
+
+def _answer(profile, problem, *, score):
+    return Submission(
+        profile=profile,
+        problem=problem,
+        answer="x",
+        is_correct=score == 100,
+        score=score,
+        judge_name="numeric",
+        judge_version="1",
+        seconds_taken=3,
+    )
+
+
+def test_insert_then_update_points_the_row_at_the_new_one_or_keeps_its_pointer(learner, django_assert_num_queries):
+    profile, problem = learner.profile, ProblemFactory()
+    progress = ProblemProgress.objects.create(profile=profile, problem=problem)
+    first = _answer(profile, problem, score=40)
+    progress.best_submission, progress.attempts = first, 1
+    with django_assert_num_queries(1 if connection.vendor == "postgresql" else 2):
+        row_insert_then_update(first, progress, ["best_submission", "attempts"], pointer="best_submission")
+    assert first.pk is not None and progress.best_submission_id == first.pk
+    worse = _answer(profile, problem, score=10)
+    progress.attempts = 2  # the best stays the first answer
+    row_insert_then_update(worse, progress, ["best_submission", "attempts"], pointer="best_submission")
+    stored = ProblemProgress.objects.get(pk=progress.pk)
+    assert (stored.best_submission_id, stored.attempts) == (first.pk, 2)
+    assert Submission.objects.filter(pk=worse.pk).exists()
+
+
+def test_insert_then_update_of_a_missing_row_fails(learner):
+    profile, problem = learner.profile, ProblemFactory()
+    missing = ProblemProgress(pk=10**9, profile=profile, problem=problem)
+    with pytest.raises(DatabaseError), transaction.atomic():
+        row_insert_then_update(_answer(profile, problem, score=0), missing, ["attempts"], pointer="best_submission")
+    assert not Submission.objects.exists()
