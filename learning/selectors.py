@@ -157,19 +157,31 @@ def problem_get_published(slug):
     )
 
 
-# Published problems by slug, kept per process for the API's problem endpoints: the submit
-# path looks its problem up on every answer, and content changes rarely. The process that
-# changes content forgets them at once (`problems_forget`: model signals, the admin's publish
+# The published catalogue, kept per process for the API's problem endpoints: the submit path
+# looks its problem up on every answer, and content changes rarely. It is loaded whole (one
+# query every PROBLEM_CACHE_SECONDS instead of one per problem and period); a slug it lacks is
+# looked up on its own, so a problem published meanwhile is found at once. The process that
+# changes content forgets it at once (`problems_forget`: model signals, the admin's publish
 # actions, content_sync); every other process within PROBLEM_CACHE_SECONDS. Pages read the
 # database directly, so an unpublished problem leaves them at once everywhere.
 PROBLEM_CACHE_SECONDS = 30
 _published_problems = ProcessMemo(PROBLEM_CACHE_SECONDS)
 
 
+def _published_catalogue():
+    problems = Problem.objects.select_related("module").filter(is_published=True, module__is_published=True)
+    return {problem.slug: problem for problem in problems}
+
+
 def problem_get_published_cached(slug):
     """`problem_get_published(slug)`, at most PROBLEM_CACHE_SECONDS old. Each caller gets its
     own copy of the instance (sharing its module), so nothing one request sets on it leaks."""
-    problem = _published_problems.get(slug, lambda: problem_get_published(slug))
+    catalogue = _published_problems.get("catalogue", _published_catalogue)
+    problem = catalogue.get(slug)
+    if problem is None:
+        problem = problem_get_published(slug)
+        if problem is not None:
+            catalogue[slug] = problem
     return copy.copy(problem) if problem is not None else None
 
 
