@@ -238,6 +238,12 @@ class Judge(ABC):
         config = self.validate_config(config)
         return self._grade(config, self._clean(config, answer))
 
+    def clean_and_grade(self, config: dict, answer) -> tuple[Any, Verdict]:
+        """``clean_answer`` and ``grade`` at once, validating the config once (the submit path)."""
+        config = self.validate_config(config)
+        cleaned = self._clean(config, answer)
+        return cleaned, self._grade(config, cleaned)
+
     def public_config(self, config: dict) -> dict:
         return {}
 

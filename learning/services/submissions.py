@@ -91,9 +91,10 @@ def problem_open(*, profile, problem, now=None):
     return progress
 
 
-def _clean_answer(problem, answer):
+def _judge(problem, answer):
+    """(the cleaned answer, its Verdict), before any transaction: judging reads nothing."""
     try:
-        return problem.judge.clean_answer(problem.judge_config, answer)
+        return problem.judge.clean_and_grade(problem.judge_config, answer)
     except judges.AnswerError as error:
         raise InvalidInput(str(error), code=f"answer_{error.code}", fields={"answer": [str(error)]}) from None
 
@@ -166,7 +167,7 @@ def submission_create(
     an achievement needs it). tests/learning/test_submit_queries.py holds each kind of answer
     to 15 and lists its statements. SQLite spends 2 more on the leaderboards.
     """
-    cleaned = _clean_answer(problem, answer)
+    cleaned, verdict = _judge(problem, answer)
     key = _check_idempotency_key(idempotency_key)
     if key is not None:
         replay = _replay(profile=profile, problem=problem, key=key, cleaned_answer=cleaned)
@@ -179,6 +180,7 @@ def submission_create(
                 profile=profile,
                 problem=problem,
                 cleaned=cleaned,
+                verdict=verdict,
                 key=key,
                 expected_version=expected_version,
                 practice_session=practice_session,
@@ -233,9 +235,8 @@ def _locked_progress(*, profile, problem, now, goal_day=None, session=None, modu
     return progress
 
 
-def _record(*, profile, problem, cleaned, key, expected_version, practice_session, now):
+def _record(*, profile, problem, cleaned, verdict, key, expected_version, practice_session, now):
     judge = problem.judge
-    verdict = judge.grade(problem.judge_config, cleaned)
     today = profile.local_today(now)
     # Only a first solve can complete the problem's module, and only that can change the count
     # of completed modules an achievement reads, so the lock tells whether this solve would.

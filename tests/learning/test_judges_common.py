@@ -409,3 +409,17 @@ def test_grading_with_a_broken_config_raises_judge_config_error(kind):
 def test_validate_config_fills_in_defaults(kind, config, defaults):
     cleaned = judges.get_judge(kind).validate_config(config)
     assert {key: cleaned[key] for key in defaults} == defaults
+
+
+@pytest.mark.parametrize("kind", sorted(CONFIGS))
+@pytest.mark.parametrize("which", ["example", "wrong", "messy"])
+def test_clean_and_grade_agrees_with_clean_answer_then_grade(kind, which):
+    judge, config = judges.get_judge(kind), CONFIGS[kind]
+    example = judge.example_answer(judge.validate_config(config))
+    raw = {
+        "example": example,
+        "wrong": {"multiple_choice": ["a"], "single_choice": "a"}.get(kind, "42"),
+        "messy": f"  {example}  " if isinstance(example, str) else example,
+    }[which]
+    cleaned = judge.clean_answer(config, raw)
+    assert judge.clean_and_grade(config, raw) == (cleaned, judge.grade(config, cleaned))
