@@ -13,6 +13,7 @@ from django.db.models import Count, Q, Sum
 
 from accounts.rows import WriteBatch, fetch_one, instance_from, rows_insert
 from accounts.rows import columns as row_columns
+from accounts.streams import by_profile
 
 from .achievements import achievement_history_wanted, achievement_rows, achievements_evaluate, history_window
 from .badges import BADGES_CACHE_KEY, badge_for, badges_all, badges_forget  # noqa: F401 (re-exported)
@@ -380,50 +381,54 @@ def stats_for(profile):
 
 
 def stats_check_all(*, fix=False, progress=None):
-    """Every learner's cached stats against the ledger and activity days, set-wise: a handful
-    of queries and one streamed pass over the activity days, not one query per learner.
+    """Every learner's cached stats against the ledger and activity days, set-wise: three
+    streams ordered by learner (ledger totals, activity days, stats rows), merged one learner at
+    a time (accounts.streams), so memory does not grow with the number of learners.
 
     Returns the list of StatsDrift found; with `fix`, the drifted rows are rewritten from the
-    facts. `progress(done, total)` is called as learners are checked.
+    facts. `progress(done, total)` is called as learners are checked (`total` counts the stats
+    rows; learners with facts but no stats row come on top).
     """
-    ledger = {
-        row["profile_id"]: row
-        for row in XpEntry.objects.values("profile_id").annotate(
-            xp=Sum("amount"), solved=Count("pk", filter=Q(reason=XpReason.FIRST_SOLVE))
-        )
-    }
-    streaks = {}
+    ledger = (
+        XpEntry.objects.values_list("profile_id")
+        .annotate(xp=Sum("amount"), solved=Count("pk", filter=Q(reason=XpReason.FIRST_SOLVE)))
+        .order_by("profile_id")
+    )
     days = ActivityDay.objects.filter(is_frozen=False).order_by("profile_id", "day").values_list("profile_id", "day")
-    for profile_id, day in days.iterator(chunk_size=20_000):
-        streaks[profile_id] = streak_advance(streaks.get(profile_id, StreakState()), day)
     fields = ["total_xp", "level", "problems_solved", "current_streak", "longest_streak", "last_active_on"]
     fields += ["streak_freezes", "badge_id"]
-    cached = {row["profile_id"]: row for row in ProfileStats.objects.values("profile_id", *fields)}
+    cached = ProfileStats.objects.order_by("profile_id").values_list("profile_id", *fields)
+    total = ProfileStats.objects.count()
     badges = badges_all()
     drift = []
-    profile_ids = sorted(set(ledger) | set(streaks) | set(cached))
-    for done, profile_id in enumerate(profile_ids, start=1):
-        totals = ledger.get(profile_id, {"xp": 0, "solved": 0})
-        state = streaks.get(profile_id, StreakState())
-        badge = badge_for(badges, totals["xp"], totals["solved"])
+    streams = (stream.iterator(chunk_size=20_000) for stream in (ledger, days, cached))
+    done = 0
+    for done, (profile_id, totals, learner_days, row) in enumerate(by_profile(*streams), start=1):
+        xp, solved = (totals[0][1], totals[0][2]) if totals else (0, 0)
+        state = StreakState()
+        for _, day in learner_days:
+            state = streak_advance(state, day)
+        badge = badge_for(badges, xp, solved)
         derived = {
-            "total_xp": totals["xp"],
-            "level": level_for_xp(totals["xp"]),
-            "problems_solved": totals["solved"],
+            "total_xp": xp,
+            "level": level_for_xp(xp),
+            "problems_solved": solved,
             "current_streak": state.current,
             "longest_streak": state.longest,
             "last_active_on": state.last_active_on,
             "streak_freezes": state.freezes,
             "badge_id": badge.pk if badge else None,
         }
-        row = cached.get(profile_id)
-        if row is None:
+        if not row:
             found = [StatsDrift(profile_id, "stats row", None, "missing")]
         else:
-            found = [StatsDrift(profile_id, f, row[f], v) for f, v in derived.items() if row[f] != v]
+            stored = dict(zip(fields, row[0][1:], strict=True))
+            found = [StatsDrift(profile_id, f, stored[f], v) for f, v in derived.items() if stored[f] != v]
         drift.extend(found)
         if fix and found:
             stats_repair(profile_id)
-        if progress and (done % 1000 == 0 or done == len(profile_ids)):
-            progress(done, len(profile_ids))
+        if progress and done % 1000 == 0:
+            progress(done, max(total, done))
+    if progress:
+        progress(max(total, done), max(total, done))
     return drift

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from django.db.models import Count, Q, Sum
 
 from accounts.models import Profile, User
+from accounts.streams import by_profile
 from gamification.models import XpEntry, XpReason
 
 from .models import ProblemProgress, ProgressStatus, Submission
@@ -30,60 +31,80 @@ def orphan_profiles():
     return [Drift(pk, "profile has neither owner nor guardian", None, "owner or guardian") for pk in rows]
 
 
-def progress_drift(*, fix=False):
-    """Each progress row's attempts, points and completion against its submissions."""
-    facts = {
-        (row["profile_id"], row["problem_id"]): row
-        for row in Submission.objects.values("profile_id", "problem_id").annotate(
-            attempts=Count("pk"), points=Sum("points_awarded"), solved=Count("pk", filter=Q(is_first_solve=True))
-        )
-    }
+def _reporting(walk, progress):
+    """`walk` (by_profile's learners), calling `progress(learners done, learners in all)` every
+    thousand learners walked and once at the end."""
+    total = Profile.objects.count() if progress else 0
+    done = 0
+    for done, item in enumerate(walk, start=1):
+        yield item
+        if progress and done % 1000 == 0:
+            progress(done, max(total, done))
+    if progress:  # learners with no rows on either side have nothing to disagree with
+        progress(max(total, done), max(total, done))
+
+
+def progress_drift(*, fix=False, progress=None):
+    """Each progress row's attempts, points and completion against its submissions. Streams both
+    sides ordered by learner, so memory holds one learner's rows (accounts.streams).
+    `progress(done, total)` is called as learners are checked."""
+    facts = (
+        Submission.objects.values_list("profile_id", "problem_id")
+        .annotate(attempts=Count("pk"), points=Sum("points_awarded"), solved=Count("pk", filter=Q(is_first_solve=True)))
+        .order_by("profile_id")
+    )
+    rows = ProblemProgress.objects.order_by("profile_id").values_list(
+        "profile_id", "problem_id", "pk", "attempts", "points_earned", "status"
+    )
     drift = []
-    rows = ProblemProgress.objects.values("pk", "profile_id", "problem_id", "attempts", "points_earned", "status")
-    for row in rows.iterator(chunk_size=20_000):
-        fact = facts.pop((row["profile_id"], row["problem_id"]), {"attempts": 0, "points": 0, "solved": False})
-        expected = {
-            "attempts": fact["attempts"],
-            "points_earned": fact["points"] or 0,
-            "completed": bool(fact["solved"]),
+    walk = by_profile(facts.iterator(chunk_size=20_000), rows.iterator(chunk_size=20_000))
+    for profile_id, learner_facts, learner_rows in _reporting(walk, progress):
+        by_problem = {
+            problem_id: (attempts, points, solved) for _, problem_id, attempts, points, solved in learner_facts
         }
-        actual = {
-            "attempts": row["attempts"],
-            "points_earned": row["points_earned"],
-            "completed": row["status"] == ProgressStatus.COMPLETED,
-        }
-        for key, value in expected.items():
-            if actual[key] != value:
-                drift.append(Drift(row["profile_id"], f"progress {row['pk']} {key}", actual[key], value))
-        counts_differ = (actual["attempts"], actual["points_earned"]) != (
-            expected["attempts"],
-            expected["points_earned"],
-        )
-        if fix and counts_differ:
-            ProblemProgress.objects.filter(pk=row["pk"]).update(
-                attempts=expected["attempts"], points_earned=expected["points_earned"]
+        for _, problem_id, pk, attempts, points_earned, status in learner_rows:
+            fact_attempts, fact_points, solved = by_problem.pop(problem_id, (0, 0, 0))
+            expected = {"attempts": fact_attempts, "points_earned": fact_points or 0, "completed": bool(solved)}
+            actual = {
+                "attempts": attempts,
+                "points_earned": points_earned,
+                "completed": status == ProgressStatus.COMPLETED,
+            }
+            for key, value in expected.items():
+                if actual[key] != value:
+                    drift.append(Drift(profile_id, f"progress {pk} {key}", actual[key], value))
+            if fix and (attempts, points_earned) != (expected["attempts"], expected["points_earned"]):
+                ProblemProgress.objects.filter(pk=pk).update(
+                    attempts=expected["attempts"], points_earned=expected["points_earned"]
+                )
+        for problem_id, (fact_attempts, _, _) in by_problem.items():
+            drift.append(
+                Drift(profile_id, f"no progress row for problem {problem_id}", None, f"{fact_attempts} attempts")
             )
-    for (profile_id, problem_id), fact in facts.items():
-        drift.append(
-            Drift(profile_id, f"no progress row for problem {problem_id}", None, f"{fact['attempts']} attempts")
-        )
     return drift
 
 
-def first_solve_xp_drift():
-    """Every first solve has exactly its points in the ledger, and the ledger pays nothing else."""
-    paid = {
-        (row["profile_id"], row["source"]): row["amount"]
-        for row in XpEntry.objects.filter(reason=XpReason.FIRST_SOLVE).values("profile_id", "source", "amount")
-    }
+def first_solve_xp_drift(*, progress=None):
+    """Every first solve has exactly its points in the ledger, and the ledger pays nothing else.
+    Streams both sides ordered by learner (accounts.streams); reports like `progress_drift`."""
+    paid = (
+        XpEntry.objects.filter(reason=XpReason.FIRST_SOLVE)
+        .order_by("profile_id")
+        .values_list("profile_id", "source", "amount")
+    )
+    solves = (
+        Submission.objects.filter(is_first_solve=True, points_awarded__gt=0)
+        .order_by("profile_id")
+        .values_list("profile_id", "problem_id", "points_awarded")
+    )
     drift = []
-    solves = Submission.objects.filter(is_first_solve=True, points_awarded__gt=0)
-    for profile_id, problem_id, points in solves.values_list("profile_id", "problem_id", "points_awarded").iterator(
-        chunk_size=20_000
-    ):
-        amount = paid.pop((profile_id, f"first-solve:{problem_id}"), None)
-        if amount != points:
-            drift.append(Drift(profile_id, f"first-solve XP for problem {problem_id}", amount, points))
-    for (profile_id, source), amount in paid.items():
-        drift.append(Drift(profile_id, f"XP for {source} without a first solve", amount, None))
+    walk = by_profile(paid.iterator(chunk_size=20_000), solves.iterator(chunk_size=20_000))
+    for profile_id, learner_paid, learner_solves in _reporting(walk, progress):
+        amounts = {source: amount for _, source, amount in learner_paid}
+        for _, problem_id, points in learner_solves:
+            amount = amounts.pop(f"first-solve:{problem_id}", None)
+            if amount != points:
+                drift.append(Drift(profile_id, f"first-solve XP for problem {problem_id}", amount, points))
+        for source, amount in amounts.items():
+            drift.append(Drift(profile_id, f"XP for {source} without a first solve", amount, None))
     return drift

@@ -43,3 +43,28 @@ def test_xp_without_a_first_solve_is_drift(history, capsys):
     with pytest.raises(SystemExit):
         call_command("check_integrity")
     assert "without a first solve" in capsys.readouterr().out
+
+
+def test_drift_is_found_for_the_right_learners_among_many(db):
+    # The checks walk learners in profile order, one at a time; drift in the middle of the walk,
+    # and learners present on one side only, must each be reported against the right learner.
+    from gamification.services import stats_check_all
+    from learning import integrity
+    from tests.conftest import make_user
+
+    problem = ProblemFactory()
+    learners = [make_user(f"walker{n}@example.com").profile for n in range(5)]
+    for profile in learners[:4]:
+        submission_create(profile=profile, problem=problem, answer="3/4")
+    first, middle, no_row, no_stats, idle = learners
+    ProblemProgress.objects.filter(profile=middle).update(attempts=7)
+    ProblemProgress.objects.filter(profile=no_row).delete()
+    ProfileStats.objects.filter(profile=no_stats).delete()
+    ProfileStats.objects.create(profile=idle, total_xp=3)
+
+    progress = {(d.profile_id, d.what.split()[0]) for d in integrity.progress_drift()}
+    assert progress == {(middle.pk, "progress"), (no_row.pk, "no")}
+    assert integrity.first_solve_xp_drift() == []
+    stats = {(d.profile_id, d.field) for d in stats_check_all()}
+    assert stats == {(no_stats.pk, "stats row"), (idle.pk, "total_xp"), (idle.pk, "badge_id")}  # Beginner is held
+    assert first.pk not in {pid for pid, _ in progress | stats}

@@ -18,21 +18,24 @@ class Command(BaseCommand):
         parser.add_argument("--limit", type=int, default=50, help="Print at most this many drift lines per check.")
 
     def handle(self, *args, fix=False, limit=50, **options):
-        def progress(done, total):
-            self.stdout.write(f"\r  stats: {done}/{total} learners checked", ending="")
-            self.stdout.flush()
+        def reporter(label):
+            def progress(done, total):
+                self.stdout.write(f"\r  {label}: {done:,}/{total:,} learners checked", ending="")
+                self.stdout.flush()
+
+            return progress
 
         checks = [
-            ("users without a profile", integrity.users_without_profile),
-            ("orphaned profiles", integrity.orphan_profiles),
-            ("progress rows", lambda: integrity.progress_drift(fix=fix)),
-            ("first-solve XP", integrity.first_solve_xp_drift),
-            ("profile stats", lambda: stats_check_all(fix=fix, progress=progress)),
+            ("users without a profile", integrity.users_without_profile, False),
+            ("orphaned profiles", integrity.orphan_profiles, False),
+            ("progress rows", lambda: integrity.progress_drift(fix=fix, progress=reporter("progress rows")), True),
+            ("first-solve XP", lambda: integrity.first_solve_xp_drift(progress=reporter("first-solve XP")), True),
+            ("profile stats", lambda: stats_check_all(fix=fix, progress=reporter("profile stats")), True),
         ]
         total = 0
-        for label, check in checks:
+        for label, check, reports in checks:
             found = check()
-            if label == "profile stats":
+            if reports:
                 self.stdout.write("")
             total += len(found)
             style = self.style.SUCCESS if not found else self.style.ERROR
