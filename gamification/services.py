@@ -198,9 +198,10 @@ def activity_record(*, event):
     the ledger's unique (profile, source) key backs that up.
 
     Everything is decided on the locked stats row in memory first (awards, streak, the
-    achievements this earns and their rewards, the board markers), then written: one INSERT of
-    every XP entry, the activity day and earned achievements when there are some, the boards,
-    ONE UPDATE of the stats row, and a celebration when there is something to celebrate.
+    achievements this earns and their rewards, the board markers), then written: the earned
+    achievements when there are some (their ids go on to the outcome), then in ONE statement on
+    PostgreSQL (accounts.rows.WriteBatch) every XP entry, the activity day, the boards, the one
+    UPDATE of the stats row and the celebrations, each only when there is something to write.
     """
     assert transaction.get_connection().in_atomic_block, "activity_record needs the caller's transaction"
     stats = _locked_stats(event.profile_id)

@@ -158,14 +158,16 @@ def submission_create(
     state; a session that has ended or whose question is answered) or 422 (key reused).
 
     Cost, with warm caches (achievement definitions, badges, the day's problem of the day), on
-    PostgreSQL: 12 statements for a first solve of an opened problem that meets the daily goal
-    and earns an achievement, 4 for an answer that changes no stats. On top of that, a problem
-    never opened costs 2 (its progress row is made here), a first action ever 2 (the stats
-    row), a problem-of-the-day completion 2 (its row, and the count of completions while an
+    PostgreSQL: 7 statements for a first solve of an opened problem that meets the daily goal
+    and earns an achievement (the progress lock; the submission with the progress update; the
+    stats lock; the ledger look-up; the earned ids and the earned row; the gamification writes,
+    one statement), 3 for an answer that changes no stats. On top of that, a problem never
+    opened costs 1 (its progress row is made here), a first action ever 2 (the stats row), a
+    problem-of-the-day completion 2 (its row, and the count of completions while an
     achievement needs it), a session answer 1 (its item) and the one that ends the session 1
     more (its results), a solve that completes a module 1 (the count of completed modules, while
     an achievement needs it). tests/learning/test_submit_queries.py holds each kind of answer
-    to 15 and lists its statements. SQLite spends 2 more on the leaderboards.
+    to its budget and lists its statements. SQLite sends the combined writes one by one.
     """
     cleaned, verdict = _judge(problem, answer)
     key = _check_idempotency_key(idempotency_key)
