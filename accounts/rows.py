@@ -10,7 +10,8 @@ that do not depend on one another together.
 What they skip, on purpose: model signals (`pre_save`/`post_save`; none of the models used
 here has a receiver: grep `connect(` before adding one) and `full_clean`. Values are prepared by
 the fields themselves (`pre_save`, `get_db_prep_save`), so `auto_now`, JSON and time zones
-behave as with `save()`. Every other path keeps the ORM.
+behave as with `save()`; database-side defaults (`db_default`) and generated fields are not
+supported (`_insert_sql` refuses them). Every other path keeps the ORM.
 """
 
 from functools import lru_cache
@@ -96,6 +97,8 @@ def row_update(instance, names):
 def _insert_sql(model, count, on_conflict_ignore, returning, vendor):
     quote = _db().ops.quote_name
     fields = tuple(f for f in model._meta.concrete_fields if not (f.primary_key and f.db_returning))
+    unsupported = [f.name for f in fields if f.generated or f.has_db_default()]
+    assert not unsupported, f"accounts.rows cannot insert {model.__name__}: {unsupported} are set by the database"
     names = ", ".join(quote(field.column) for field in fields)
     row = "(" + ", ".join(["%s"] * len(fields)) + ")"
     sql = f"INSERT INTO {quote(model._meta.db_table)} ({names}) VALUES {', '.join([row] * count)}"
@@ -144,7 +147,7 @@ def row_insert_then_update(new, instance, names, *, pointer):
     if db.vendor != "postgresql":
         rows_insert([new])
         if points_at_new:
-            setattr(instance, field.attname, new.pk)
+            _point_at(instance, field, new)
         if not row_update(instance, names):
             raise DatabaseError(f"{type(instance).__name__} {instance.pk} does not exist")
         return
@@ -165,7 +168,12 @@ def row_insert_then_update(new, instance, names, *, pointer):
     new._state.adding = False
     new._state.db = db.alias
     if points_at_new:
-        setattr(instance, field.attname, new.pk)
+        _point_at(instance, field, new)
+
+
+def _point_at(instance, field, new):
+    setattr(instance, field.attname, new.pk)  # which forgets the cached object: keep it, as save() would
+    field.set_cached_value(instance, new)
 
 
 @lru_cache(maxsize=16)

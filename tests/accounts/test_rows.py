@@ -176,6 +176,8 @@ def test_insert_then_update_points_the_row_at_the_new_one_or_keeps_its_pointer(l
     with django_assert_num_queries(1 if connection.vendor == "postgresql" else 2):
         row_insert_then_update(first, progress, ["best_submission", "attempts"], pointer="best_submission")
     assert first.pk is not None and progress.best_submission_id == first.pk
+    with django_assert_num_queries(0):
+        assert progress.best_submission is first  # still cached, as after save()
     worse = _answer(profile, problem, score=10)
     progress.attempts = 2  # the best stays the first answer
     row_insert_then_update(worse, progress, ["best_submission", "attempts"], pointer="best_submission")
