@@ -20,12 +20,13 @@ calls from its AppConfig.ready().
 
 import time
 from abc import ABC, abstractmethod
+from dataclasses import dataclass
 from datetime import timedelta
 from functools import cached_property
 
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, Max
 from django.utils import timezone
 
 from accounts.memo import ProcessMemo
@@ -123,7 +124,8 @@ class Rule(ABC):
     lazily computed ledger facts when the event concerns them. Counter rules answer "did this
     action reach the threshold", so a standing condition does not re-fire on every action:
     definitions added later reach existing learners through `achievement_backfill`.
-    `qualifying_profile_ids(threshold)` returns the ids of everyone who qualifies today.
+    `qualifying_profile_ids(threshold, ids)` returns the ids of everyone who qualifies today
+    among the profile ids in `ids` (an IdRange), so a backfill reads the facts window by window.
     """
 
     kind = ""
@@ -136,7 +138,7 @@ class Rule(ABC):
     def is_met(self, context, threshold): ...
 
     @abstractmethod
-    def qualifying_profile_ids(self, threshold): ...
+    def qualifying_profile_ids(self, threshold, ids): ...
 
 
 class CounterRule(Rule):
@@ -150,8 +152,9 @@ class CounterRule(Rule):
     def is_met(self, context, threshold):
         return self.before(context) < threshold <= getattr(context.stats, self.field)
 
-    def qualifying_profile_ids(self, threshold):
-        return ProfileStats.objects.filter(**{f"{self.field}__gte": threshold}).values_list("profile_id", flat=True)
+    def qualifying_profile_ids(self, threshold, ids):
+        rows = ids.of(ProfileStats.objects.filter(**{f"{self.field}__gte": threshold}))
+        return rows.values_list("profile_id", flat=True)
 
 
 class FirstSolve(CounterRule):
@@ -166,8 +169,8 @@ class FirstSolve(CounterRule):
     def is_met(self, context, threshold):
         return super().is_met(context, 1)
 
-    def qualifying_profile_ids(self, threshold):
-        return super().qualifying_profile_ids(1)
+    def qualifying_profile_ids(self, threshold, ids):
+        return super().qualifying_profile_ids(1, ids)
 
 
 class ProblemsSolved(CounterRule):
@@ -213,11 +216,11 @@ class TotalXp(CounterRule):
 class BackfilledFromSource(Rule):
     """A rule whose facts live in another app; its backfill asks the registered source."""
 
-    def qualifying_profile_ids(self, threshold):
+    def qualifying_profile_ids(self, threshold, ids):
         source = _BACKFILL_SOURCES.get(self.kind)
         if source is None:
             raise LookupError(f"No backfill source is registered for achievement rule “{self.kind}”.")
-        return source(threshold)
+        return source(threshold, ids)
 
 
 class PerfectSession(BackfilledFromSource):
@@ -259,9 +262,9 @@ class ProblemsOfTheDay(Rule):
     def is_met(self, context, threshold):
         return context.has_award(XpReason.PROBLEM_OF_THE_DAY) and context.problems_of_the_day >= threshold
 
-    def qualifying_profile_ids(self, threshold):
+    def qualifying_profile_ids(self, threshold, ids):
         return (
-            XpEntry.objects.filter(reason=XpReason.PROBLEM_OF_THE_DAY)
+            ids.of(XpEntry.objects.filter(reason=XpReason.PROBLEM_OF_THE_DAY))
             .values("profile_id")
             .annotate(n=Count("pk"))
             .filter(n__gte=threshold)
@@ -278,8 +281,8 @@ class DailyGoalStreak(Rule):
     def is_met(self, context, threshold):
         return context.has_award(XpReason.DAILY_GOAL) and context.daily_goal_days_running >= threshold
 
-    def qualifying_profile_ids(self, threshold):
-        days = XpEntry.objects.filter(reason=XpReason.DAILY_GOAL).order_by("profile_id", "earned_on")
+    def qualifying_profile_ids(self, threshold, ids):
+        days = ids.of(XpEntry.objects.filter(reason=XpReason.DAILY_GOAL)).order_by("profile_id", "earned_on")
         return _profiles_with_run(days.values_list("profile_id", "earned_on"), threshold)
 
 
@@ -292,8 +295,8 @@ class Comeback(Rule):
         last = context.stats_before.last_active_on
         return last is not None and (context.event.local_date - last).days - 1 >= threshold
 
-    def qualifying_profile_ids(self, threshold):
-        days = ActivityDay.objects.filter(is_frozen=False).order_by("profile_id", "day")
+    def qualifying_profile_ids(self, threshold, ids):
+        days = ids.of(ActivityDay.objects.filter(is_frozen=False)).order_by("profile_id", "day")
         found, previous = set(), (None, None)
         for profile_id, day in days.values_list("profile_id", "day").iterator(chunk_size=20_000):
             if previous[0] == profile_id and (day - previous[1]).days - 1 >= threshold:
@@ -320,6 +323,23 @@ def _profiles_with_run(rows, threshold):
 
 # Registry ----------------------------------------------------------------------------------
 _RULES = {}
+
+
+@dataclass(frozen=True)
+class IdRange:
+    """Profile ids above `after`, up to and including `upto` (None: no upper bound)."""
+
+    after: int = 0
+    upto: int | None = None
+
+    def of(self, rows, field="profile_id"):
+        """`rows` (a queryset) narrowed to the range on `field`."""
+        rows = rows.filter(**{f"{field}__gt": self.after})
+        return rows if self.upto is None else rows.filter(**{f"{field}__lte": self.upto})
+
+
+EVERYONE = IdRange()
+
 _BACKFILL_SOURCES = {}
 
 
@@ -356,8 +376,9 @@ def rule_choices():
 
 
 def register_backfill_source(kind, source):
-    """`source(threshold) -> iterable of profile ids` who qualify for rule `kind` today; apps
-    above gamification register these for rules whose facts they hold."""
+    """`source(threshold, ids) -> iterable of profile ids` who qualify for rule `kind` today,
+    among those in `ids` (an IdRange: `ids.of(queryset)` narrows a queryset); apps above
+    gamification register these for rules whose facts they hold."""
     _BACKFILL_SOURCES[kind] = source
 
 
@@ -544,12 +565,18 @@ def achievement_backfill(achievement, *, now=None):
     return awarded
 
 
-def achievement_backfill_part(achievement, *, after_profile_id=0, deadline=None, now=None):
+BACKFILL_WINDOW = 5_000  # profile ids whose facts one qualifying query reads
+
+
+def achievement_backfill_part(achievement, *, after_profile_id=0, deadline=None, now=None, window=BACKFILL_WINDOW):
     """Award `achievement` to the qualifying learners whose profile id is above
     `after_profile_id`, in id order, until `deadline` (a time.monotonic() value) passes.
     Returns (learners awarded, the id to resume after when it stopped early, else None). Every
-    part handles at least one learner.
+    part gets past at least one learner or one window of `window` profile ids, so a chain of
+    parts always moves on.
 
+    Who qualifies is asked window by window (`Rule.qualifying_profile_ids` over an IdRange), so
+    a part reads only the facts of the learners it reaches, however many parts came before.
     Each learner is awarded in a transaction of their own, holding their stats lock like a
     learner action does, so it is safe against concurrent activity and idempotent: running it
     again awards nobody twice. An inactive achievement or an unknown rule awards nobody.
@@ -557,36 +584,47 @@ def achievement_backfill_part(achievement, *, after_profile_id=0, deadline=None,
     rule = _RULES.get(achievement.rule)
     if rule is None or not achievement.is_active:
         return 0, None
-    qualifying = {pk for pk in rule.qualifying_profile_ids(achievement.threshold) if pk > after_profile_id}
-    qualifying -= set(achievement.earned.filter(profile_id__gt=after_profile_id).values_list("profile_id", flat=True))
     now = now or timezone.now()
+    last_id = Profile.objects.aggregate(last=Max("pk"))["last"] or 0
     awarded = handled = 0
-    for profile_id in sorted(qualifying):
-        # At least one learner a part, so a chain of parts always moves on.
-        if deadline is not None and handled and time.monotonic() > deadline:
-            return awarded, profile_id - 1
-        handled += 1
-        with transaction.atomic(durable=True):
-            stats, _ = ProfileStats.objects.select_for_update(of=("self",)).get_or_create(profile_id=profile_id)
-            if EarnedAchievement.objects.filter(profile_id=profile_id, achievement=achievement).exists():
-                continue
-            profile = Profile.objects.only("time_zone", "show_on_leaderboards").get(pk=profile_id)
-            level_before, badge_before = stats.level, stats.badge
-            rows = achievement_grant(
-                stats=stats,
-                achievements=[achievement],
-                earned_at=now,
-                earned_on=profile.local_today(now),
-                is_public=profile.show_on_leaderboards,
-            )
-            celebrations_for_change(
-                profile_id=profile_id,
-                level_before=level_before,
-                level_after=stats.level,
-                badge_before=badge_before,
-                badge_after=stats.badge,
-                earned=rows,
-            )
-            transaction.on_commit(lambda pid=profile_id: earned_forget(profile_ids=[pid]))
-        awarded += 1
+    after = after_profile_id
+    while after < last_id:
+        if deadline is not None and after > after_profile_id and time.monotonic() > deadline:
+            return awarded, after
+        ids = IdRange(after, after + window)
+        qualifying = set(rule.qualifying_profile_ids(achievement.threshold, ids))
+        qualifying -= set(ids.of(achievement.earned.all()).values_list("profile_id", flat=True))
+        for profile_id in sorted(qualifying):
+            if deadline is not None and handled and time.monotonic() > deadline:
+                return awarded, profile_id - 1
+            handled += 1
+            awarded += _backfill_award(achievement, profile_id, now)
+        after = ids.upto
     return awarded, None
+
+
+def _backfill_award(achievement, profile_id, now):
+    """Award `achievement` to one learner in a transaction of their own; 1 if awarded, else 0."""
+    with transaction.atomic(durable=True):
+        stats, _ = ProfileStats.objects.select_for_update(of=("self",)).get_or_create(profile_id=profile_id)
+        if EarnedAchievement.objects.filter(profile_id=profile_id, achievement=achievement).exists():
+            return 0
+        profile = Profile.objects.only("time_zone", "show_on_leaderboards").get(pk=profile_id)
+        level_before, badge_before = stats.level, stats.badge
+        rows = achievement_grant(
+            stats=stats,
+            achievements=[achievement],
+            earned_at=now,
+            earned_on=profile.local_today(now),
+            is_public=profile.show_on_leaderboards,
+        )
+        celebrations_for_change(
+            profile_id=profile_id,
+            level_before=level_before,
+            level_after=stats.level,
+            badge_before=badge_before,
+            badge_after=stats.badge,
+            earned=rows,
+        )
+        transaction.on_commit(lambda: earned_forget(profile_ids=[profile_id]))
+    return 1

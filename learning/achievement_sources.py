@@ -11,28 +11,25 @@ from gamification.achievements import register_backfill_source
 from .models import Module, PracticeSession, ProblemProgress, ProgressStatus, Submission
 
 
-def perfect_session_profile_ids(threshold):
-    """Learners with a completed session of at least `threshold` questions, all correct."""
+def perfect_session_profile_ids(threshold, ids):
+    """Learners in `ids` with a completed session of at least `threshold` questions, all correct."""
+    sessions = PracticeSession.objects.filter(
+        status=PracticeSession.Status.COMPLETED, question_count__gte=threshold, correct_count=F("question_count")
+    )
+    return ids.of(sessions).values_list("profile_id", flat=True).distinct()
+
+
+def speed_solve_profile_ids(threshold, ids):
+    """Learners in `ids` with a first solve that took at most `threshold` seconds."""
     return (
-        PracticeSession.objects.filter(
-            status=PracticeSession.Status.COMPLETED, question_count__gte=threshold, correct_count=F("question_count")
-        )
+        ids.of(Submission.objects.filter(is_first_solve=True, seconds_taken__lte=threshold))
         .values_list("profile_id", flat=True)
         .distinct()
     )
 
 
-def speed_solve_profile_ids(threshold):
-    """Learners with a first solve that took at most `threshold` seconds."""
-    return (
-        Submission.objects.filter(is_first_solve=True, seconds_taken__lte=threshold)
-        .values_list("profile_id", flat=True)
-        .distinct()
-    )
-
-
-def modules_completed_profile_ids(threshold):
-    """Learners who completed at least `threshold` published modules (as
+def modules_completed_profile_ids(threshold, ids):
+    """Learners in `ids` who completed at least `threshold` published modules (as
     `selectors.completed_module_count` counts them), in two grouped queries."""
     totals = dict(
         Module.objects.filter(is_published=True)
@@ -40,10 +37,11 @@ def modules_completed_profile_ids(threshold):
         .filter(n__gt=0)
         .values_list("pk", "n")
     )
+    progress = ProblemProgress.objects.filter(
+        status=ProgressStatus.COMPLETED, problem__is_published=True, problem__module_id__in=list(totals)
+    )
     solved = (
-        ProblemProgress.objects.filter(
-            status=ProgressStatus.COMPLETED, problem__is_published=True, problem__module_id__in=list(totals)
-        )
+        ids.of(progress)
         .values("profile_id", "problem__module_id")
         .annotate(n=Count("pk"))
         .values_list("profile_id", "problem__module_id", "n")

@@ -8,7 +8,15 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from gamification.achievements import achievement_backfill, achievement_source, rule_choices, rule_get
+from gamification.achievements import (
+    EVERYONE,
+    IdRange,
+    achievement_backfill,
+    achievement_backfill_part,
+    achievement_source,
+    rule_choices,
+    rule_get,
+)
 from gamification.admin import AchievementAdminForm
 from gamification.badges import badges_forget
 from gamification.defaults import DEFAULT_ACHIEVEMENTS
@@ -193,6 +201,36 @@ def test_backfill_of_ledger_rules(learner, other_learner):
     assert achievement_backfill(define("potd-4", "problems_of_the_day", 4)) == 1
     assert achievement_backfill(define("back-7", "comeback", 7)) == 1
     assert earned(other_learner.profile) == set()
+
+
+@pytest.mark.parametrize(
+    ("rule", "threshold"),
+    [("speed_solve", 60), ("modules_completed", 1), ("perfect_session", 1), ("streak", 1), ("level", 2),
+     ("total_xp", 100), ("first_solve", 1), ("problems_solved", 1), ("daily_goal_streak", 1),
+     ("problems_of_the_day", 1), ("comeback", 7)],
+)  # fmt: skip
+def test_every_rule_answers_for_a_range_of_profile_ids_only(learner, rule, threshold):
+    for day in (D, D + timedelta(days=10)):  # a comeback after 9 days away
+        act(learner.profile, day, XpAward(25, XpReason.DAILY_GOAL, f"daily-goal:{day}"))
+        act(learner.profile, day, XpAward(50, XpReason.PROBLEM_OF_THE_DAY, f"problem-of-the-day:{day}"))
+    ProblemFactory(module=ModuleFactory())
+    session = session_services.practice_session_start(profile=learner.profile, kind="mixed", size=1)
+    session_services.practice_session_answer(profile=learner.profile, session=session, answer="3/4")
+    pk, qualifying = learner.profile.pk, rule_get(rule).qualifying_profile_ids
+    assert pk in set(qualifying(threshold, EVERYONE))
+    assert pk in set(qualifying(threshold, IdRange(pk - 1, pk)))
+    assert pk not in set(qualifying(threshold, IdRange(pk, None)))
+    assert pk not in set(qualifying(threshold, IdRange(0, pk - 1)))
+
+
+def test_a_backfill_walks_every_window_of_profile_ids(learner, other_learner):
+    third = make_user("third@example.com").profile
+    for profile in (learner.profile, other_learner.profile, third):
+        act(profile, D, solve(1))
+    achievement = define("late-first", "first_solve")
+    assert achievement_backfill_part(achievement, window=1) == (3, None)
+    assert all(earned(p) == {"late-first"} for p in (learner.profile, other_learner.profile, third))
+    assert achievement_backfill_part(achievement, window=1) == (0, None)
 
 
 # Celebrations -------------------------------------------------------------------------------
