@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django_q.tasks import async_task
 
-from .achievements import rule_choices, rule_get
+from .achievement_rules import rule_choices, rule_get
 from .badges import badges_reassign
 from .models import Achievement, Badge, Celebration, EarnedAchievement, ProfileStats, XpEntry
 from .services import stats_check

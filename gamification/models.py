@@ -208,7 +208,7 @@ class Achievement(models.Model):
     name = models.CharField(max_length=80)
     description = models.CharField(max_length=200)
     icon = models.CharField(max_length=8, blank=True)
-    rule = models.CharField(max_length=32, help_text="A rule kind from gamification/achievements.py.")
+    rule = models.CharField(max_length=32, help_text="A rule kind from gamification/achievement_rules.py.")
     threshold = models.PositiveIntegerField(default=1)
     xp_reward = models.PositiveIntegerField(default=0)
     is_active = models.BooleanField(default=True)

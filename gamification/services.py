@@ -15,7 +15,8 @@ from accounts.rows import WriteBatch, fetch_one, instance_from, rows_insert
 from accounts.rows import columns as row_columns
 from accounts.streams import by_profile
 
-from .achievements import achievement_history_wanted, achievement_rows, achievements_evaluate, history_window
+from .achievement_rules import history_window
+from .achievements import achievement_history_wanted, achievement_rows, achievements_evaluate
 from .badges import BADGES_CACHE_KEY, badge_for, badges_all, badges_forget  # noqa: F401 (re-exported)
 from .celebrations import celebrations_record
 from .leaderboards import leaderboard_record

@@ -6,7 +6,7 @@ from collections import Counter
 
 from django.db.models import Count, F, Q
 
-from gamification.achievements import register_backfill_source
+from gamification.achievement_rules import register_backfill_source
 
 from .models import Module, PracticeSession, ProblemProgress, ProgressStatus, Submission
 

@@ -7,7 +7,7 @@ from rest_framework.response import Response
 from accounts.api.base import ActingProfileApi
 from accounts.api.exceptions import error_responses
 from accounts.api.profile import active_profile_for
-from gamification.achievements import rule_get
+from gamification.achievement_rules import rule_get
 from gamification.celebrations import celebrations_take
 from gamification.models import Celebration
 from gamification.selectors import achievement_list_for

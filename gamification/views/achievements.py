@@ -3,7 +3,7 @@
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
-from ..achievements import rule_get
+from ..achievement_rules import rule_get
 from ..selectors import achievement_list_for
 
 

@@ -8,15 +8,8 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from gamification.achievements import (
-    EVERYONE,
-    IdRange,
-    achievement_backfill,
-    achievement_backfill_part,
-    achievement_source,
-    rule_choices,
-    rule_get,
-)
+from gamification.achievement_rules import EVERYONE, IdRange, rule_choices, rule_get
+from gamification.achievements import achievement_backfill, achievement_backfill_part, achievement_source
 from gamification.admin import AchievementAdminForm
 from gamification.badges import badges_forget
 from gamification.defaults import DEFAULT_ACHIEVEMENTS

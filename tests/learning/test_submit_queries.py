@@ -250,7 +250,7 @@ def test_a_problem_of_the_day_first_solve_that_meets_the_goal_and_earns_achievem
     # The main solve's worst case, plus the day's completion and "Daily dose" (a cold earned cache):
     #  1 progress lock  2-3 INSERT submission, UPDATE progress  4 INSERT the day's completion
     #  (nothing on a conflict, returning its id: no savepoint)  5 stats lock  6 ledger look-up
-    #  7 count of problems of the day (gamification/achievements.py, while one is unearned)
+    #  7 count of problems of the day (gamification/achievement_rules.py, while one is unearned)
     #  8 earned ids  9 INSERT earned achievements  10 the writes (XP entries, activity day,
     #  boards, stats, celebrations)
     with time_machine.travel(TODAY, tick=False):
