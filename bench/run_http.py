@@ -70,14 +70,16 @@ def _client(args):
         t.start()
     for t in ts:
         t.join()
-    ok = sum(r[0] for r in results)
-    other = sum(r[1] for r in results)
-    lat = [x for r in results for x in r[2]]
+    return _merged(results)
+
+
+def _merged(parts):
+    """(ok, other, latencies, status codes) of several (ok, other, latencies, codes) parts."""
     codes = {}
-    for r in results:
-        for c, v in r[3].items():
-            codes[c] = codes.get(c, 0) + v
-    return ok, other, lat, codes
+    for part in parts:
+        for code, count in part[3].items():
+            codes[code] = codes.get(code, 0) + count
+    return sum(p[0] for p in parts), sum(p[1] for p in parts), [x for p in parts for x in p[2]], codes
 
 
 def load(kind, seconds, procs, threads, tokens=(), plan=()):
@@ -86,13 +88,7 @@ def load(kind, seconds, procs, threads, tokens=(), plan=()):
         began = time.monotonic()
         parts = pool.map(_client, [(kind, seconds, threads, list(tokens), list(plan), p) for p in range(procs)])
         elapsed = time.monotonic() - began
-    ok = sum(p[0] for p in parts)
-    other = sum(p[1] for p in parts)
-    lat = [x for p in parts for x in p[2]]
-    codes = {}
-    for p in parts:
-        for c, v in p[3].items():
-            codes[c] = codes.get(c, 0) + v
+    ok, other, lat, codes = _merged(parts)
     return ok / elapsed, ok, other, lat, codes
 
 
